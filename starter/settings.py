@@ -1,0 +1,164 @@
+"""The one settings object, read from the environment and an optional ``.env`` file.
+
+Variable names are a product decision (INTERFACES.md section 3). Secrets are ``SecretStr`` so
+they print as ``**********`` in any repr, log line or traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The local simulator's default app (simulator catalog "app" section), used only when no real
+# gateway is configured, so the demo works with no set-up and a real gateway never gets these.
+SIMULATOR_APP_KEY = "1000000"
+SIMULATOR_APP_SECRET = "test123"
+SIMULATOR_ACCESS_TOKEN = "TEST-TOKEN"
+SIMULATOR_REFRESH_TOKEN = "TEST-REFRESH"
+DEFAULT_SIMULATOR_PORT = 8688
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)")
+_UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Read ``4h``, ``90m``, ``1h30m``, ``45s``, ``2d`` or a bare number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+        else:
+            parts = _DURATION_PART.findall(text)
+            if not parts or _DURATION_PART.sub("", text).strip():
+                raise ValueError(f"not a duration ({str(value)[:40]!r}); use e.g. 4h, 30m, 45s or 1h30m")
+            seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in parts)
+    if seconds <= 0:
+        raise ValueError("must be a positive duration")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_api_key: SecretStr | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+
+    procurement_task_queue: str = "procurement"
+    alibaba_task_queue: str = "alibaba1688"
+
+    # None means "the local simulator" (started by `procure up`).
+    alibaba_gateway_url: str | None = None
+    alibaba_app_key: str | None = None
+    alibaba_app_secret: SecretStr | None = None
+    alibaba_access_token: SecretStr | None = None
+    alibaba_refresh_token: SecretStr | None = None
+    alibaba_calls_per_minute: int = Field(default=600, gt=0, le=100_000)
+
+    # A URL may carry a password, so it is a secret too. None means the embedded PostgreSQL.
+    database_url: SecretStr | None = None
+    payload_encryption_key: SecretStr | None = None
+
+    logistics_poll_interval: Duration = timedelta(hours=4)
+    qc_reminder_after: Duration = timedelta(hours=24)
+    qc_escalate_after: Duration = timedelta(hours=72)
+    approval_timeout: Duration = timedelta(hours=48)
+
+    procure_data_dir: Path = Path(".procure")
+    simulator_port: int = Field(default=DEFAULT_SIMULATOR_PORT, gt=0, lt=65536)
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:7233")
+        return value
+
+    @field_validator("alibaba_gateway_url")
+    @classmethod
+    def _gateway(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL ending in /openapi/")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def uses_simulator(self) -> bool:
+        return self.alibaba_gateway_url is None
+
+    @property
+    def gateway_url(self) -> str:
+        if self.alibaba_gateway_url is not None:
+            return self.alibaba_gateway_url
+        return f"http://127.0.0.1:{self.simulator_port}/openapi/"
+
+    def alibaba_credentials(self) -> tuple[str, SecretStr, SecretStr, SecretStr | None]:
+        """App key, app secret, access token and refresh token for the configured gateway."""
+        if self.uses_simulator:
+            return (
+                self.alibaba_app_key or SIMULATOR_APP_KEY,
+                self.alibaba_app_secret or SecretStr(SIMULATOR_APP_SECRET),
+                self.alibaba_access_token or SecretStr(SIMULATOR_ACCESS_TOKEN),
+                self.alibaba_refresh_token or SecretStr(SIMULATOR_REFRESH_TOKEN),
+            )
+        missing = [
+            name
+            for name, value in (
+                ("ALIBABA_APP_KEY", self.alibaba_app_key),
+                ("ALIBABA_APP_SECRET", self.alibaba_app_secret),
+                ("ALIBABA_ACCESS_TOKEN", self.alibaba_access_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError([f"{name}: required when ALIBABA_GATEWAY_URL is set" for name in missing])
+        assert self.alibaba_app_key and self.alibaba_app_secret and self.alibaba_access_token
+        return (
+            self.alibaba_app_key,
+            self.alibaba_app_secret,
+            self.alibaba_access_token,
+            self.alibaba_refresh_token,
+        )
+
+    @property
+    def alibaba_calls_per_second(self) -> float:
+        return self.alibaba_calls_per_minute / 60.0
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = "_".join(str(part) for part in error["loc"][:1]).upper() or "?"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{variable}: {message}")
+        raise SettingsError(problems) from None
