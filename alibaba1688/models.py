@@ -1,0 +1,341 @@
+"""What callers give the client and get back from it: snake_case, yuan ``Decimal``, string ids.
+
+These are the client's promises, independent of how each API happens to spell or scale a field
+on the wire (see :mod:`alibaba1688.wire`): every amount here is ``Decimal`` yuan whether the API
+sent fen integers or yuan strings, and every id (orders exceed 2^53) is a string.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+class Address(_Model):
+    """Where an order ships (``addressParam``). Text fields as the buyer would write them."""
+
+    full_name: str = Field(min_length=1)
+    mobile: str = Field(min_length=1)
+    phone: str | None = None
+    post_code: str | None = None
+    province_text: str = Field(min_length=1)
+    city_text: str = Field(min_length=1)
+    area_text: str | None = None
+    town_text: str | None = None
+    address: str = Field(min_length=1)
+    district_code: str | None = None
+    address_id: str | None = None
+
+
+class CargoLine(_Model):
+    """One line of an order: an offer, its SKU spec (if the offer has SKUs) and a quantity."""
+
+    offer_id: str = Field(min_length=1)
+    spec_id: str | None = None
+    quantity: int = Field(gt=0)
+
+
+# --- search and product --------------------------------------------------------------------
+
+
+class SellerData(_Model):
+    """Seller figures carried by search rows and product detail (``sellerDataInfo``).
+
+    Rates are fractions in 0..1 (the platform sends ``"10%"``, ``"0.4666"`` or ``"11"``).
+    """
+
+    tp_year: int | None = None
+    """Years as a paying (诚信通) member."""
+    repeat_purchase_rate: Decimal | None = None
+    trade_medal_level: str | None = None
+    composite_service_score: Decimal | None = None
+    logistics_experience_score: Decimal | None = None
+    dispute_complaint_score: Decimal | None = None
+    after_sales_experience_score: Decimal | None = None
+
+
+class OfferSummary(_Model):
+    """One row of a search page."""
+
+    offer_id: str
+    subject: str
+    price: Decimal
+    """Wholesale price in yuan (first tier)."""
+    min_order_quantity: int | None = None
+    repurchase_rate: Decimal | None = None
+    month_sold: int | None = None
+    image_url: str | None = None
+    seller: SellerData | None = None
+    seller_member_id: str | None = None
+    """Only where the gateway names the seller in search rows (the simulator does; the real
+    platform sends an encrypted ``sellerOpenId``): read the detail otherwise."""
+    company_name: str | None = None
+
+
+class SearchPage(_Model):
+    offers: list[OfferSummary]
+    total_records: int
+    total_pages: int
+    page: int
+    page_size: int
+
+
+class PriceTier(_Model):
+    """From ``start_quantity`` pieces on, each piece costs ``price`` yuan."""
+
+    start_quantity: int
+    price: Decimal
+
+
+class Sku(_Model):
+    spec_id: str
+    sku_id: str | None = None
+    price: Decimal | None = None
+    """Yuan; ``None`` when the offer is priced by quantity tiers only."""
+    stock: int
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class MixBatchRule(_Model):
+    """The seller's mixed-batch rule: an order across offers qualifies by amount or by pieces."""
+
+    enabled: bool
+    min_amount: Decimal | None = None
+    min_quantity: int | None = None
+
+
+class OfferDetail(_Model):
+    offer_id: str
+    subject: str
+    status: str
+    """``published`` is buyable; ``expired``, ``deleted`` and the rest are not."""
+    category_id: str | None = None
+    unit: str | None = None
+    min_order_quantity: int
+    quote_type: int | None = None
+    """0 by quantity without SKUs, 1 by SKU price, 2 by quantity with SKUs."""
+    price_tiers: list[PriceTier]
+    skus: list[Sku]
+    stock: int | None = None
+    mix_batch: MixBatchRule | None = None
+    seller_member_id: str | None = None
+    seller_open_id: str | None = None
+    company_name: str | None = None
+    seller: SellerData | None = None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    def tier_price(self, quantity: int) -> Decimal | None:
+        """The tier price for ``quantity`` pieces, or ``None`` below the first tier."""
+        price = None
+        for tier in sorted(self.price_tiers, key=lambda t: t.start_quantity):
+            if quantity >= tier.start_quantity:
+                price = tier.price
+        return price
+
+    def sku(self, spec_id: str) -> Sku | None:
+        return next((sku for sku in self.skus if sku.spec_id == spec_id), None)
+
+
+class FreightEstimate(_Model):
+    offer_id: str
+    freight: Decimal
+    """Estimated freight for the whole quantity, yuan (0 when postage is free)."""
+    free_postage: bool
+    first_unit: Decimal | None = None
+    first_fee: Decimal | None = None
+    next_unit: Decimal | None = None
+    next_fee: Decimal | None = None
+    charge_type: str | None = None
+    """0 by weight, 1 by pieces, 2 by volume."""
+
+
+class SupplierProfile(_Model):
+    member_id: str
+    login_id: str | None = None
+    company_name: str | None = None
+    tp_year: int | None = None
+    credit_level: str | None = None
+    repurchase_rate: Decimal | None = None
+    province: str | None = None
+    city: str | None = None
+
+
+# --- ordering -------------------------------------------------------------------------------
+
+
+class PreviewLine(_Model):
+    offer_id: str
+    spec_id: str | None = None
+    amount: Decimal | None = None
+    unit_price: Decimal | None = None
+    result_code: str | None = None
+    message: str | None = None
+
+
+class PreviewedOrder(_Model):
+    """One order the platform would create (it splits automatically in some cases)."""
+
+    sum_payment: Decimal
+    """Total to pay, yuan (the API sends fen)."""
+    sum_carriage: Decimal
+    sum_payment_no_carriage: Decimal
+    discount: Decimal = Decimal("0.00")
+    flow: str | None = None
+    trade_modes: list[str] = Field(default_factory=list)
+    lines: list[PreviewLine] = Field(default_factory=list)
+
+
+class OrderPreview(_Model):
+    orders: list[PreviewedOrder]
+
+    @property
+    def total_payment(self) -> Decimal:
+        return sum((order.sum_payment for order in self.orders), Decimal("0.00"))
+
+    @property
+    def total_carriage(self) -> Decimal:
+        return sum((order.sum_carriage for order in self.orders), Decimal("0.00"))
+
+
+class FailedOffer(_Model):
+    offer_id: str
+    spec_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class CreatedOrder(_Model):
+    """What ``fastCreateOrder`` did. Lines in ``failed_offers`` were not ordered: a partial
+    success is data, not an error; ``order_id`` is empty when nothing was ordered at all."""
+
+    order_id: str
+    total_success_amount: Decimal
+    """Yuan (the API sends fen)."""
+    post_fee: Decimal | None = None
+    failed_offers: list[FailedOffer] = Field(default_factory=list)
+
+    @property
+    def is_partial(self) -> bool:
+        return bool(self.failed_offers)
+
+
+OrderStatus = Literal[
+    "waitbuyerpay",
+    "waitsellersend",
+    "waitbuyerreceive",
+    "confirm_goods",
+    "success",
+    "cancel",
+    "terminated",
+]
+
+
+class OrderLine(_Model):
+    entry_id: str
+    """The sub-order id (``subItemID``) that confirm-receipt and refunds name."""
+    offer_id: str | None = None
+    spec_id: str | None = None
+    sku_id: str | None = None
+    name: str | None = None
+    quantity: Decimal
+    price: Decimal | None = None
+    amount: Decimal | None = None
+    status: str | None = None
+
+
+class Order(_Model):
+    """An order as the buyer sees it (amounts in yuan)."""
+
+    order_id: str
+    status: str
+    """One of :data:`OrderStatus` on the real platform; kept open for new values."""
+    total_amount: Decimal
+    shipping_fee: Decimal | None = None
+    discount: Decimal | None = None
+    out_order_id: str | None = None
+    seller_member_id: str | None = None
+    seller_login_id: str | None = None
+    created_at: datetime | None = None
+    paid_at: datetime | None = None
+    refund_status: str | None = None
+    lines: list[OrderLine] = Field(default_factory=list)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in ("waitsellersend", "waitbuyerreceive", "confirm_goods", "success")
+
+
+class OrderPage(_Model):
+    """Orders from ``getBuyerOrderList``, newest first; ``total`` counts every page."""
+
+    orders: list[Order]
+    total: int
+
+
+class PayResult(_Model):
+    order_id: str
+    pay_success: bool
+    """``False`` after a timeout can still mean charged: re-read the order before paying again."""
+    pay_channel: str | None = None
+
+
+# --- logistics, receipt, refunds ----------------------------------------------------------
+
+
+class Shipment(_Model):
+    logistics_id: str
+    bill_no: str | None = None
+    company_name: str | None = None
+    status: str | None = None
+    """WAITACCEPT, ACCEPT, TRANSPORT, SIGN..."""
+    order_entry_ids: list[str] = Field(default_factory=list)
+
+
+class LogisticsInfo(_Model):
+    """``shipped`` is ``False`` (and ``shipments`` empty) before the seller ships (``500_2``)."""
+
+    order_id: str
+    shipped: bool
+    shipments: list[Shipment] = Field(default_factory=list)
+
+
+class TraceStep(_Model):
+    accepted_at: datetime | None = None
+    remark: str
+
+
+class ShipmentTrace(_Model):
+    logistics_id: str | None = None
+    bill_no: str | None = None
+    steps: list[TraceStep] = Field(default_factory=list)
+
+
+class LogisticsTrace(_Model):
+    """``shipped`` is ``False`` (and ``shipments`` empty) before the seller ships (``500_2``)."""
+
+    order_id: str
+    shipped: bool
+    shipments: list[ShipmentTrace] = Field(default_factory=list)
+
+
+class RefundReason(_Model):
+    reason_id: str
+    name: str
+    need_voucher: bool | None = None
+
+
+class CreatedRefund(_Model):
+    refund_id: str

@@ -1,0 +1,364 @@
+"""One reader per API: a decoded reply body in, the public model out (or a typed error).
+
+Each reader picks the API's envelope (:mod:`envelope`), validates the payload against its wire
+model (:mod:`wire`) and converts units and names. A ``ValidationError`` raised here becomes a
+:class:`~alibaba1688.errors.MalformedReplyError` in the transport, with the API's name on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import apis, models, wire
+from .envelope import malformed, unwrap_nested, unwrap_top_level
+from .errors import NotShippedError
+from .transport import Reader
+
+
+def _seller(data: wire.SellerDataInfo | None) -> models.SellerData | None:
+    if data is None:
+        return None
+    return models.SellerData(
+        tp_year=data.tp_year,
+        repeat_purchase_rate=data.repeat_purchase_percent,
+        trade_medal_level=data.trade_medal_level,
+        composite_service_score=data.composite_service_score,
+        logistics_experience_score=data.logistics_experience_score,
+        dispute_complaint_score=data.dispute_complaint_score,
+        after_sales_experience_score=data.after_sales_experience_score,
+    )
+
+
+def _payload(api: apis.Api, value: Any, status: int) -> Any:
+    if value is None:
+        raise malformed(api.key, "the reply carries no result", status)
+    return value
+
+
+# --- products -------------------------------------------------------------------------------
+
+
+def search_page(body: Any, status: int) -> models.SearchPage:
+    api = apis.SEARCH_OFFERS
+    page = wire.SearchResult.model_validate(
+        _payload(api, unwrap_nested(api.key, body, status), status)
+    )
+    return models.SearchPage(
+        offers=[
+            models.OfferSummary(
+                offer_id=row.offer_id,
+                subject=row.subject,
+                price=row.price_info.price,
+                min_order_quantity=row.min_order_quantity,
+                repurchase_rate=row.repurchase_rate,
+                month_sold=row.month_sold,
+                image_url=row.image_url,
+                seller=_seller(row.seller_data_info),
+                seller_member_id=row.seller_member_id,
+                company_name=row.company_name,
+            )
+            for row in page.data
+        ],
+        total_records=page.total_records,
+        total_pages=page.total_page,
+        page=page.current_page,
+        page_size=page.page_size,
+    )
+
+
+def offer_detail(body: Any, status: int) -> models.OfferDetail:
+    api = apis.OFFER_DETAIL
+    detail = wire.ProductDetail.model_validate(
+        _payload(api, unwrap_nested(api.key, body, status), status)
+    )
+    sale = detail.product_sale_info
+    mix = detail.seller_mix_setting
+    return models.OfferDetail(
+        offer_id=detail.offer_id,
+        subject=detail.subject,
+        status=detail.status,
+        category_id=detail.category_id,
+        unit=sale.unit_info.unit if sale.unit_info else None,
+        min_order_quantity=detail.min_order_quantity,
+        quote_type=sale.quote_type,
+        price_tiers=[
+            models.PriceTier(start_quantity=tier.start_quantity, price=tier.price)
+            for tier in sale.price_range_list
+        ],
+        skus=[
+            models.Sku(
+                spec_id=sku.spec_id,
+                sku_id=sku.sku_id,
+                price=sku.price,
+                stock=sku.amount_on_sale,
+                attributes={attr.attribute_name: attr.value for attr in sku.sku_attributes},
+            )
+            for sku in detail.product_sku_infos
+        ],
+        stock=sale.amount_on_sale,
+        mix_batch=(
+            models.MixBatchRule(
+                enabled=mix.general_hunpi, min_amount=mix.mix_amount, min_quantity=mix.mix_number
+            )
+            if mix is not None
+            else None
+        ),
+        seller_member_id=detail.seller_member_id,
+        seller_open_id=detail.seller_open_id,
+        company_name=detail.company_name,
+        seller=_seller(detail.seller_data_info),
+    )
+
+
+def freight_estimate(body: Any, status: int) -> models.FreightEstimate:
+    api = apis.ESTIMATE_FREIGHT
+    result = wire.FreightResult.model_validate(
+        _payload(api, unwrap_nested(api.key, body, status), status)
+    )
+    return models.FreightEstimate(
+        offer_id=result.offer_id,
+        freight=result.freight,
+        free_postage=result.free_postage,
+        first_unit=result.first_unit,
+        first_fee=result.first_fee,
+        next_unit=result.next_unit,
+        next_fee=result.next_fee,
+        charge_type=result.charge_type,
+    )
+
+
+def supplier_profile(body: Any, status: int) -> models.SupplierProfile:
+    api = apis.SUPPLIER_PROFILE
+    basic = wire.CrossBasicReply.model_validate(unwrap_top_level(api.key, body, status)).result
+    member_id = basic.member_id or basic.login_id
+    if member_id is None:
+        raise malformed(api.key, "the profile names neither memberId nor loginId", status)
+    return models.SupplierProfile(
+        member_id=member_id,
+        login_id=basic.login_id,
+        company_name=basic.company_name,
+        tp_year=basic.tp_year,
+        credit_level=basic.credit_level,
+        repurchase_rate=basic.repurchase_rate,
+        province=basic.province,
+        city=basic.city,
+    )
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+def order_preview(body: Any, status: int) -> models.OrderPreview:
+    api = apis.PREVIEW_ORDER
+    reply = wire.PreviewReply.model_validate(unwrap_top_level(api.key, body, status))
+    return models.OrderPreview(
+        orders=[
+            models.PreviewedOrder(
+                sum_payment=wire.fen_to_yuan(result.sum_payment),
+                sum_carriage=wire.fen_to_yuan(result.sum_carriage),
+                sum_payment_no_carriage=wire.fen_to_yuan(result.sum_payment_no_carriage),
+                discount=wire.fen_to_yuan(result.discount_fee or 0),
+                flow=result.flow_flag,
+                trade_modes=list(result.trade_mode_name_list or []),
+                lines=[
+                    models.PreviewLine(
+                        offer_id=cargo.offer_id,
+                        spec_id=cargo.spec_id,
+                        amount=cargo.amount,
+                        unit_price=cargo.final_unit_price,
+                        result_code=cargo.result_code,
+                        message=cargo.message,
+                    )
+                    for cargo in result.cargo_list or []
+                ],
+            )
+            for result in reply.order_preview_resuslt
+        ]
+    )
+
+
+def created_order(body: Any, status: int) -> models.CreatedOrder:
+    api = apis.CREATE_ORDER
+    outer = unwrap_top_level(api.key, body, status)
+    inner = outer.get("result")
+    if isinstance(inner, dict):
+        # The create result repeats {success, code, message} inside "result".
+        unwrap_top_level(api.key, inner, status)
+    result = wire.CreateReply.model_validate(outer).result
+    return models.CreatedOrder(
+        order_id=result.order_id,
+        total_success_amount=wire.fen_to_yuan(result.total_success_amount),
+        post_fee=wire.fen_to_yuan(result.post_fee) if result.post_fee is not None else None,
+        failed_offers=[
+            models.FailedOffer(
+                offer_id=failed.offer_id,
+                spec_id=failed.spec_id,
+                error_code=failed.error_code,
+                error_message=failed.error_message,
+            )
+            for failed in result.failed_offer_list or []
+        ],
+    )
+
+
+def _order(view: wire.OrderView) -> models.Order:
+    base = view.base_info
+    return models.Order(
+        order_id=base.id_of_str or base.id,
+        status=base.status,
+        total_amount=base.total_amount,
+        shipping_fee=base.shipping_fee,
+        discount=wire.fen_to_yuan(base.discount) if base.discount is not None else None,
+        out_order_id=base.out_order_id,
+        seller_member_id=base.seller_id,
+        seller_login_id=base.seller_login_id,
+        created_at=base.create_time,
+        paid_at=base.pay_time,
+        refund_status=base.refund_status,
+        lines=[
+            models.OrderLine(
+                entry_id=item.sub_item_id_string or item.sub_item_id,
+                offer_id=item.product_id,
+                spec_id=item.spec_id,
+                sku_id=item.sku_id,
+                name=item.name,
+                quantity=item.quantity,
+                price=item.price,
+                amount=item.item_amount,
+                status=item.status,
+            )
+            for item in view.product_items or []
+        ],
+    )
+
+
+def order(body: Any, status: int) -> models.Order:
+    api = apis.GET_ORDER
+    reply = wire.OrderViewReply.model_validate(unwrap_top_level(api.key, body, status))
+    return _order(reply.result)
+
+
+def order_page(body: Any, status: int) -> models.OrderPage:
+    api = apis.LIST_ORDERS
+    listing = wire.OrderList.model_validate(unwrap_top_level(api.key, body, status))
+    orders = [_order(view) for view in listing.result or []]
+    return models.OrderPage(
+        orders=orders,
+        total=listing.total_record if listing.total_record is not None else len(orders),
+    )
+
+
+def protocol_pay_open(body: Any, status: int) -> bool:
+    api = apis.PROTOCOL_PAY_IS_OPEN
+    info = wire.ProtocolPayInfo.model_validate(
+        _payload(api, unwrap_nested(api.key, body, status), status)
+    )
+    return any(a.binding_status and a.signed_status for a in info.payment_agreements or [])
+
+
+def pay_result(order_id: str) -> Reader[models.PayResult]:
+    def read(body: Any, status: int) -> models.PayResult:
+        api = apis.PREPARE_PAY
+        result = wire.PreparePayResult.model_validate(
+            _payload(api, unwrap_nested(api.key, body, status), status)
+        )
+        return models.PayResult(
+            order_id=order_id, pay_success=result.pay_success, pay_channel=result.pay_channel
+        )
+
+    return read
+
+
+def payment_url(body: Any, status: int) -> str:
+    api = apis.PAYMENT_URL
+    return wire.PayUrlReply.model_validate(unwrap_top_level(api.key, body, status)).pay_url
+
+
+# --- logistics, receipt, refunds ----------------------------------------------------------
+
+
+def _entry_ids(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def logistics_info(order_id: str) -> Reader[models.LogisticsInfo]:
+    def read(body: Any, status: int) -> models.LogisticsInfo:
+        api = apis.LOGISTICS_INFO
+        try:
+            reply = wire.LogisticsInfosReply.model_validate(
+                unwrap_top_level(api.key, body, status)
+            )
+        except NotShippedError:
+            return models.LogisticsInfo(order_id=order_id, shipped=False)
+        shipments = [
+            models.Shipment(
+                logistics_id=item.logistics_id,
+                bill_no=item.logistics_bill_no,
+                company_name=item.logistics_company_name,
+                status=item.status,
+                order_entry_ids=_entry_ids(item.order_entry_ids),
+            )
+            for item in reply.result or []
+        ]
+        return models.LogisticsInfo(
+            order_id=order_id, shipped=bool(shipments), shipments=shipments
+        )
+
+    return read
+
+
+def logistics_trace(order_id: str) -> Reader[models.LogisticsTrace]:
+    def read(body: Any, status: int) -> models.LogisticsTrace:
+        api = apis.LOGISTICS_TRACE
+        try:
+            reply = wire.LogisticsTraceReply.model_validate(
+                unwrap_top_level(api.key, body, status)
+            )
+        except NotShippedError:
+            return models.LogisticsTrace(order_id=order_id, shipped=False)
+        shipments = [
+            models.ShipmentTrace(
+                logistics_id=trace.logistics_id,
+                bill_no=trace.logistics_bill_no,
+                steps=[
+                    models.TraceStep(accepted_at=step.accept_time, remark=step.remark)
+                    for step in trace.logistics_steps or []
+                ],
+            )
+            for trace in reply.logistics_trace or []
+        ]
+        return models.LogisticsTrace(
+            order_id=order_id, shipped=bool(shipments), shipments=shipments
+        )
+
+    return read
+
+
+def receipt_confirmed(body: Any, status: int) -> None:
+    api = apis.CONFIRM_RECEIPT
+    # {"result": {"success", "errorCode", "errorInfo"}}: the nested shape without a payload.
+    unwrap_nested(api.key, body, status)
+
+
+def refund_reasons(body: Any, status: int) -> list[models.RefundReason]:
+    api = apis.REFUND_REASONS
+    reasons = wire.RefundReasons.model_validate(
+        _payload(api, unwrap_nested(api.key, body, status), status)
+    )
+    return [
+        models.RefundReason(reason_id=r.id, name=r.name, need_voucher=r.need_voucher)
+        for r in reasons.reasons or []
+    ]
+
+
+def refund_created(body: Any, status: int) -> models.CreatedRefund:
+    api = apis.CREATE_REFUND
+    created = wire.RefundCreated.model_validate(
+        _payload(api, unwrap_nested(api.key, body, status), status)
+    )
+    return models.CreatedRefund(refund_id=created.refund_id)
+
+
+def order_cancelled(body: Any, status: int) -> None:
+    unwrap_top_level(apis.CANCEL_ORDER.key, body, status)
+

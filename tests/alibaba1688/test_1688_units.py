@@ -1,0 +1,66 @@
+"""Units on the wire: fen and yuan, rates, ids, platform times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from alibaba1688 import wire
+from alibaba1688.tokens import parse_platform_time
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_fen_and_yuan_round_trip(fen: int) -> None:
+    yuan = wire.fen_to_yuan(fen)
+    assert yuan == Decimal(fen) / 100 and yuan.as_tuple().exponent == -2
+    assert wire.yuan_to_fen(yuan) == fen
+
+
+def test_sub_fen_yuan_is_refused() -> None:
+    with pytest.raises(ValueError):
+        wire.yuan_to_fen(Decimal("0.001"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "fraction"),
+    [("32%", "0.32"), ("0.32", "0.32"), ("11", "0.11"), (1, "1"), ("", None), (None, None)],
+)
+def test_rates_become_fractions(raw: object, fraction: str | None) -> None:
+    value = TypeAdapter(wire.Rate).validate_python(raw)
+    assert value == (Decimal(fraction) if fraction is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        (wire.Yuan, True),
+        (wire.Yuan, "NaN"),
+        (wire.Yuan, "forty"),
+        (wire.Fen, True),
+        (wire.Fen, "12.5"),
+        (wire.IdText, 1.5),
+        (wire.Flag, "maybe"),
+        (wire.PlatformTime, "tomorrow"),
+    ],
+)
+def test_wrong_types_are_refused(kind: object, raw: object) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(kind).validate_python(raw)
+
+
+def test_ids_keep_every_digit() -> None:
+    assert TypeAdapter(wire.IdText).validate_python(3701234567000010007) == "3701234567000010007"
+
+
+def test_platform_times() -> None:
+    compact = parse_platform_time("20270526174405123+0800")
+    assert compact is not None and compact.utcoffset() == timedelta(hours=8)
+    assert (compact.year, compact.hour, compact.microsecond) == (2027, 17, 123000)
+    step = TypeAdapter(wire.PlatformTime).validate_python("2026-05-27 09:00:00")
+    assert step is not None and step.utcoffset() == timedelta(hours=8) and step.hour == 9
+    assert parse_platform_time("soon") is None
