@@ -7,7 +7,7 @@ sent fen integers or yuan strings, and every id (orders exceed 2^53) is a string
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -62,6 +62,10 @@ class SellerData(_Model):
     logistics_experience_score: Decimal | None = None
     dispute_complaint_score: Decimal | None = None
     after_sales_experience_score: Decimal | None = None
+    on_time_ship_rate: Decimal | None = None
+    """48-hour pickup rate (``collect30DayWithin48HPercent``), a fraction."""
+    dispute_rate: Decimal | None = None
+    """30-day quality refund rate (``qualityRefundWithin30Day``), a fraction."""
 
 
 class OfferSummary(_Model):
@@ -132,6 +136,8 @@ class OfferDetail(_Model):
     seller_open_id: str | None = None
     company_name: str | None = None
     seller: SellerData | None = None
+    tax_rate: Decimal | None = None
+    """VAT-invoice surcharge rate where the gateway publishes one (the simulator does)."""
 
     @property
     def is_published(self) -> bool:
@@ -169,6 +175,9 @@ class SupplierProfile(_Model):
     tp_year: int | None = None
     credit_level: str | None = None
     repurchase_rate: Decimal | None = None
+    on_time_ship_rate: Decimal | None = None
+    dispute_rate: Decimal | None = None
+    license_expires_on: date | None = None
     province: str | None = None
     city: str | None = None
 
@@ -271,6 +280,8 @@ class Order(_Model):
     created_at: datetime | None = None
     paid_at: datetime | None = None
     refund_status: str | None = None
+    refunded: Decimal | None = None
+    """Yuan refunded so far (``baseInfo.refund``)."""
     lines: list[OrderLine] = Field(default_factory=list)
 
     @property

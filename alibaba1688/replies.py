@@ -26,6 +26,8 @@ def _seller(data: wire.SellerDataInfo | None) -> models.SellerData | None:
         logistics_experience_score=data.logistics_experience_score,
         dispute_complaint_score=data.dispute_complaint_score,
         after_sales_experience_score=data.after_sales_experience_score,
+        on_time_ship_rate=data.collect30_day_within48_h_percent,
+        dispute_rate=data.quality_refund_within30_day,
     )
 
 
@@ -107,6 +109,7 @@ def offer_detail(body: Any, status: int) -> models.OfferDetail:
         seller_open_id=detail.seller_open_id,
         company_name=detail.company_name,
         seller=_seller(detail.seller_data_info),
+        tax_rate=detail.tax_rate,
     )
 
 
@@ -140,6 +143,9 @@ def supplier_profile(body: Any, status: int) -> models.SupplierProfile:
         tp_year=basic.tp_year,
         credit_level=basic.credit_level,
         repurchase_rate=basic.repurchase_rate,
+        on_time_ship_rate=basic.on_time_ship_rate,
+        dispute_rate=basic.dispute_rate,
+        license_expires_on=basic.license_expires_on,
         province=basic.province,
         city=basic.city,
     )
@@ -215,6 +221,7 @@ def _order(view: wire.OrderView) -> models.Order:
         created_at=base.create_time,
         paid_at=base.pay_time,
         refund_status=base.refund_status,
+        refunded=base.refund,
         lines=[
             models.OrderLine(
                 entry_id=item.sub_item_id_string or item.sub_item_id,

@@ -138,6 +138,10 @@ class SellerDataInfo(Wire):
     logistics_experience_score: OptYuan = None
     dispute_complaint_score: OptYuan = None
     after_sales_experience_score: OptYuan = None
+    # 48-hour pickup rate and 30-day quality refund rate: the platform's closest figures to
+    # "ships on time" and "disputes", which a buyer's supplier policy sets thresholds on.
+    collect30_day_within48_h_percent: Rate = None
+    quality_refund_within30_day: Rate = None
 
 
 class PriceInfo(Wire):
@@ -213,6 +217,7 @@ class ProductDetail(Wire):
     seller_open_id: OptText = None
     company_name: OptText = None
     seller_data_info: SellerDataInfo | None = None
+    tax_rate: Rate = None  # (ext) VAT-invoice surcharge rate
 
 
 class FreightResult(Wire):
@@ -233,6 +238,9 @@ class CrossBasic(Wire):
     tp_year: int | None = None  # (ext)
     credit_level: OptText = None  # (ext)
     repurchase_rate: Rate = None  # (ext)
+    on_time_ship_rate: Rate = None  # (ext)
+    dispute_rate: Rate = None  # (ext)
+    license_expires_on: OptText = None  # (ext) ISO date
     province: OptText = None
     city: OptText = None
 
@@ -299,6 +307,7 @@ class BaseInfo(Wire):
     create_time: PlatformTime = None
     pay_time: PlatformTime = None
     refund_status: OptText = None
+    refund: OptYuan = None  # yuan refunded so far
 
 
 class ProductItem(Wire):

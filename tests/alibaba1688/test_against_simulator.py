@@ -180,6 +180,11 @@ async def test_search_detail_freight(sim: Sim) -> None:
     assert detail.mix_batch is not None and detail.mix_batch.enabled
     assert detail.mix_batch.min_quantity == 10 and detail.mix_batch.min_amount == Decimal(100)
     assert detail.seller_member_id == "b2b-1001" and detail.company_name == "A 服饰"
+    # The figures a buyer's supplier policy sets thresholds on.
+    assert detail.seller is not None
+    assert detail.seller.on_time_ship_rate == Decimal("0.95")
+    assert detail.seller.dispute_rate == Decimal("0.01")
+    assert detail.tax_rate is not None
 
     expired = await sim.client.get_offer_detail("610000000005")
     assert expired.status == "expired" and not expired.is_published
@@ -202,6 +207,8 @@ async def test_supplier_profile(sim: Sim) -> None:
     profile = await sim.client.get_supplier_profile("b2b-1001")
     assert profile.member_id == "b2b-1001" and profile.login_id == "supplier-a"
     assert profile.tp_year == 5 and profile.credit_level == "L3"
+    assert profile.on_time_ship_rate == Decimal("0.95") and profile.dispute_rate == Decimal("0.01")
+    assert str(profile.license_expires_on) == "2027-06-30"
     by_login = await sim.client.get_supplier_profile(login_id="supplier-b")
     assert by_login.member_id == "b2b-2001"
 
@@ -339,6 +346,7 @@ async def test_order_lifecycle(sim: Sim) -> None:
     assert refund.refund_id
     [recorded] = await sim.get("refunds")
     assert (recorded["order_id"], recorded["amount"]) == (order_id, "90.00")
+    assert (await sim.client.get_order(order_id)).refunded == Decimal("90.00")
 
     await sim.client.confirm_receipt(order_id, [entry_id])
     assert (await sim.client.get_order(order_id)).status == "confirm_goods"
