@@ -15,44 +15,94 @@ import sys
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.gateway import ApiAudit
 from activities.ledger import LedgerActivities
+from activities.ordering import OrderingActivities
+from activities.payment import PaymentActivities
+from activities.settlement import SettlementActivities
+from activities.shipment import ShipmentActivities
+from activities.sourcing import SourcingActivities
+from alibaba1688 import Alibaba1688Client
 from ledger.database import EmbeddedPostgres, create_pool, ensure_database
 from starter.connection import connect_temporal
 from starter.settings import Settings, load_settings
+from workflows.procurement import ProcurementWorkflow
+from workflows.supplier_order import SupplierOrderWorkflow
 
 log = logging.getLogger("worker")
 
+WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow]
 
-async def database_url(settings: Settings, stack: AsyncExitStack) -> str:
+
+async def database_url(settings: Settings) -> str:
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
     # No DATABASE_URL: attach to (or start) the embedded PostgreSQL in the data directory.
     embedded = EmbeddedPostgres(settings.procure_data_dir)
-    admin_url = embedded.start()
+    admin_url = await asyncio.to_thread(embedded.start)
     await ensure_database(admin_url)
     return embedded.url()
+
+
+def alibaba_client(settings: Settings, pool: asyncpg.Pool, **kwargs) -> Alibaba1688Client:
+    app_key, app_secret, access_token, refresh_token = settings.alibaba_credentials()
+    return Alibaba1688Client(
+        settings.gateway_url, app_key, app_secret, access_token, refresh_token, on_call=ApiAudit(pool), **kwargs
+    )
+
+
+def alibaba_activities(client: Alibaba1688Client) -> list:
+    sourcing = SourcingActivities(client)
+    ordering = OrderingActivities(client)
+    payment = PaymentActivities(client)
+    shipment = ShipmentActivities(client)
+    settlement = SettlementActivities(client)
+    return [
+        sourcing.search_offers, sourcing.fetch_offer, sourcing.fetch_supplier, sourcing.estimate_freight,
+        ordering.preview_order, ordering.create_order, ordering.get_order, ordering.cancel_order,
+        payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund,
+    ]
+
+
+def ledger_activities(pool: asyncpg.Pool) -> list:
+    ledger = LedgerActivities(pool)
+    return [
+        ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
+        ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history,
+    ]
 
 
 def build_workers(
     client: Client,
     settings: Settings,
-    pool,
+    pool: asyncpg.Pool,
+    alibaba: Alibaba1688Client | None,
     *,
     procurement: bool = True,
-    alibaba: bool = True,
 ) -> list[Worker]:
     workers: list[Worker] = []
     if procurement:
-        ledger_activities = LedgerActivities(pool)
         workers.append(
             Worker(
                 client,
                 task_queue=settings.procurement_task_queue,
-                workflows=[],
-                activities=[ledger_activities.record_trace_event],
+                workflows=WORKFLOWS,
+                activities=ledger_activities(pool),
+                graceful_shutdown_timeout=timedelta(seconds=10),
+            )
+        )
+    if alibaba is not None:
+        workers.append(
+            Worker(
+                client,
+                task_queue=settings.alibaba_task_queue,
+                activities=alibaba_activities(alibaba),
+                # Server-side and task-queue-wide: all workers together stay inside the quota.
+                max_task_queue_activities_per_second=settings.alibaba_calls_per_second,
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
         )
@@ -63,11 +113,14 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
               stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     async with AsyncExitStack() as stack:
-        url = await database_url(settings, stack)
-        pool = await create_pool(url)
+        pool = await create_pool(await database_url(settings))
         stack.push_async_callback(pool.close)
         client = await connect_temporal(settings)
-        workers = build_workers(client, settings, pool, procurement=procurement, alibaba=alibaba)
+        gateway = None
+        if alibaba:
+            gateway = alibaba_client(settings, pool)
+            stack.push_async_callback(gateway.aclose)
+        workers = build_workers(client, settings, pool, gateway, procurement=procurement)
         for worker in workers:
             await stack.enter_async_context(worker)
         log.info("worker serving %s", ", ".join(w.task_queue for w in workers))

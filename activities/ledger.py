@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
-from pydantic import BaseModel, Field
 from temporalio import activity
 
-from ledger import trace
-
-
-class TraceEventInput(BaseModel):
-    workflow_id: str
-    step: str = Field(description="stable for the step, so a retried write adds no row")
-    kind: str
-    detail: dict[str, Any] = Field(default_factory=dict)
+from domain.records import OrderRecord, RequestRecord, SourcingRecord, StageRecord, SupplierOutcome, TraceEvent
+from domain.supplier import SupplierHistory
+from ledger import orders, requests, sourcing, supplier_history, trace
 
 
 class LedgerActivities:
@@ -23,7 +15,98 @@ class LedgerActivities:
         self._pool = pool
 
     @activity.defn
-    async def record_trace_event(self, event: TraceEventInput) -> bool:
-        return await trace.record_trace_event(
-            self._pool, event.workflow_id, event.step, event.kind, event.detail
+    async def record_trace_event(self, event: TraceEvent) -> bool:
+        return await trace.record_trace_event(self._pool, event.workflow_id, event.step, event.kind, event.detail)
+
+    @activity.defn
+    async def record_request(self, record: RequestRecord) -> None:
+        request = record.request
+        await requests.record_purchase_request(
+            self._pool, request.request_id, record.workflow_id, request.requester, request.model_dump(mode="json")
         )
+
+    @activity.defn
+    async def record_stage(self, record: StageRecord) -> None:
+        outcome = record.outcome.model_dump(mode="json") if record.outcome is not None else None
+        await requests.set_stage(self._pool, record.workflow_id, record.stage, outcome)
+
+    @activity.defn
+    async def record_sourcing(self, record: SourcingRecord) -> None:
+        line = record.sourcing
+        decisions = [
+            sourcing.SourcingDecision(
+                offer_id=c.offer_id, supplier_id=c.supplier_id, rank=c.rank, unit_price=c.unit_price,
+                landed_total=c.total, landed_unit_cost=c.landed_unit_cost, score=c.score,
+                chosen=c.offer_id == record.chosen_offer_id,
+                reason=("chosen: " if c.offer_id == record.chosen_offer_id else "") + c.reason,
+            )
+            for c in line.ranked
+        ] + [
+            sourcing.SourcingDecision(
+                offer_id=x.offer_id, supplier_id=x.supplier_id, unit_price=x.unit_price,
+                landed_unit_cost=x.landed_unit_cost, score=x.score,
+                reason="excluded: " + "; ".join(r.message for r in x.reasons),
+            )
+            for x in line.excluded
+        ]
+        await sourcing.record_sourcing_decisions(
+            self._pool, record.workflow_id, line.line_id, record.sourcing_round, decisions
+        )
+
+    @activity.defn
+    async def record_order(self, record: OrderRecord) -> None:
+        order = record.order
+        await orders.record_order(
+            self._pool,
+            out_order_id=order.out_order_id, workflow_id=record.workflow_id, request_id=record.request_id,
+            supplier_id=order.supplier_id, order_id=order.order_id, status=order.status.value,
+            goods_amount=order.goods_amount, freight_amount=order.freight, total_amount=order.amount,
+            lines=[
+                orders.OrderLineRow(line_id=l.line_id, offer_id=l.offer_id, spec_id=l.spec_id,
+                                    quantity=l.quantity, unit_price=l.unit_price)
+                for l in order.lines
+            ],
+        )
+        if order.order_id is None:
+            return
+        if order.payment is not None and order.payment.paid:
+            await orders.record_payment(
+                self._pool, order_id=order.order_id, out_order_id=order.out_order_id, amount=order.payment.amount,
+                method=order.payment.method, op_request_id=f"pay-{order.out_order_id}",
+                approved_by=order.approval.approved_by,
+            )
+        if record.shipment is not None and record.shipment.status != "NOT_SHIPPED":
+            s = record.shipment
+            await orders.record_shipment(
+                self._pool, order_id=order.order_id, status=s.status, company=s.company, tracking_no=s.tracking_no,
+                events=[(e.at, e.remark) for e in s.events],
+            )
+        if order.qc is not None:
+            for line in order.qc.lines:
+                await orders.record_qc_result(
+                    self._pool, order_id=order.order_id, line_id=line.line_id, accepted_qty=line.accepted_qty,
+                    rejected_qty=line.rejected_qty, reason=line.reason, inspector=order.qc.inspector,
+                )
+        if order.refund is not None:
+            await orders.record_refund(
+                self._pool, order_id=order.order_id, refund_key="qc", refund_id=order.refund.refund_id,
+                amount=order.refund.amount, reason=order.refund.reason, status=order.refund.status,
+            )
+
+    @activity.defn
+    async def record_supplier_outcome(self, outcome: SupplierOutcome) -> None:
+        await supplier_history.record_supplier_outcome(
+            self._pool, order_id=outcome.order_id, supplier_id=outcome.supplier_id, delivered=outcome.delivered,
+            on_time=outcome.on_time, inspected_qty=outcome.inspected_qty, passed_qty=outcome.passed_qty,
+        )
+
+    @activity.defn
+    async def load_supplier_history(self, supplier_ids: list[str]) -> dict[str, SupplierHistory]:
+        rows = await supplier_history.history_of(self._pool, supplier_ids)
+        return {
+            r["supplier_id"]: SupplierHistory(
+                orders_delivered=r["orders_delivered"], on_time_deliveries=r["on_time_deliveries"],
+                qc_inspected=r["qc_inspected"], qc_passed=r["qc_passed"],
+            )
+            for r in rows
+        }

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -30,12 +34,17 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    # Not under pytest's basetemp: pytest resets that tree to mode 0700 and prunes old runs at the
+    # start of every session, which would pull the data directory from under the server (which
+    # runs as its own user when we are root).
+    data_dir = Path(tempfile.mkdtemp(prefix="procure-test-pg-"))
+    server = EmbeddedPostgres(data_dir)
     server.start()
     try:
         yield server.admin_url
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -88,6 +97,14 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server_path(),
         data_converter=pydantic_data_converter,
+    )
+    # The test server knows no custom search attributes until told; a workflow upserting an
+    # unknown one would fail its task and retry forever.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={key.name: key.indexed_value_type for key in search_attributes.ALL},
+        )
     )
     try:
         yield env

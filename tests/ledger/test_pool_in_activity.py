@@ -7,7 +7,8 @@ from temporalio import workflow
 from temporalio.worker import Worker
 
 with workflow.unsafe.imports_passed_through():
-    from activities.ledger import LedgerActivities, TraceEventInput
+    from activities.ledger import LedgerActivities
+    from domain.records import TraceEvent as TraceEventInput
 
 
 @workflow.defn

@@ -1,0 +1,46 @@
+"""The inputs of the procurement workflows: the request, and the knobs that come from settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from domain.money import Yuan
+from domain.progress import OrderSnapshot
+from domain.request import PurchaseRequest
+
+
+class Timing(BaseModel):
+    """How long we wait for things; from settings, so a demo can run in seconds."""
+
+    logistics_poll_interval: timedelta = timedelta(hours=4)
+    stuck_shipment_after: timedelta = timedelta(hours=72)
+    qc_reminder_after: timedelta = timedelta(hours=24)
+    qc_escalate_after: timedelta = timedelta(hours=72)
+    approval_timeout: timedelta = timedelta(hours=48)
+    approval_reminders: int = Field(default=3, ge=0, le=20)  # spread evenly before the deadline
+    payment_timeout: timedelta = timedelta(hours=48)  # for a person paying through the link
+
+
+class ProcurementConfig(BaseModel):
+    alibaba_task_queue: str = "alibaba1688"
+    timing: Timing = Field(default_factory=Timing)
+    price_drift_tolerance: Decimal = Decimal("0.02")  # a unit price 2 % off the quote needs approval
+    search_pages: int = Field(default=2, ge=1, le=10)
+    details_per_line: int = Field(default=8, ge=1, le=50)
+
+
+class ProcurementInput(BaseModel):
+    request: PurchaseRequest
+    config: ProcurementConfig = Field(default_factory=ProcurementConfig)
+
+
+class SupplierOrderInput(BaseModel):
+    request_id: str
+    parent_workflow_id: str
+    order: OrderSnapshot
+    approval_threshold: Yuan | None = None
+    quoted_unit_prices: dict[str, Yuan] = Field(default_factory=dict)  # line_id -> per unit, tax included
+    config: ProcurementConfig = Field(default_factory=ProcurementConfig)

@@ -1,0 +1,233 @@
+"""Where a procurement and each of its 1688 orders stand: what `procure status` shows.
+
+These models are the workflows' queryable state and the messages children send their parent.
+They only grow: a field added later must have a default, so older histories still load.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.money import Yuan
+
+
+class Stage(StrEnum):
+    """The stage of a whole procurement (a search attribute in the Web UI)."""
+
+    SOURCING = "SOURCING"
+    ORDERING = "ORDERING"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"
+    PAYING = "PAYING"
+    IN_TRANSIT = "IN_TRANSIT"
+    AWAITING_QC = "AWAITING_QC"
+    SETTLING = "SETTLING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class OrderStatus(StrEnum):
+    """The life of one 1688 order as our workflow sees it."""
+
+    PLACED = "placed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    PAYING = "paying"
+    AWAITING_PAYMENT = "awaiting_payment"  # a payment link was published for a person to pay
+    PAID = "paid"
+    IN_TRANSIT = "in_transit"
+    AWAITING_QC = "awaiting_qc"
+    SETTLING = "settling"
+    RECEIVED = "received"
+    REJECTED = "rejected"  # every piece refused at QC and refunded
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_ORDER_STATUSES
+
+    @property
+    def is_paid(self) -> bool:
+        return self in _PAID_ORDER_STATUSES
+
+
+_FINAL_ORDER_STATUSES = {OrderStatus.RECEIVED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FAILED}
+_PAID_ORDER_STATUSES = {
+    OrderStatus.PAID, OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_QC, OrderStatus.SETTLING,
+    OrderStatus.RECEIVED, OrderStatus.REJECTED,
+}
+
+# The order stage that a whole procurement shows while that order is the least advanced one.
+_ORDER_STAGE = {
+    OrderStatus.PLACED: Stage.ORDERING,
+    OrderStatus.AWAITING_APPROVAL: Stage.AWAITING_APPROVAL,
+    OrderStatus.PAYING: Stage.PAYING,
+    OrderStatus.AWAITING_PAYMENT: Stage.PAYING,
+    OrderStatus.PAID: Stage.IN_TRANSIT,
+    OrderStatus.IN_TRANSIT: Stage.IN_TRANSIT,
+    OrderStatus.AWAITING_QC: Stage.AWAITING_QC,
+    OrderStatus.SETTLING: Stage.SETTLING,
+}
+_STAGE_ORDER = list(Stage)
+
+
+def stage_of_orders(statuses: list[OrderStatus]) -> Stage | None:
+    """The stage of the least advanced open order, so the Web UI shows what we wait for first."""
+    open_stages = [_ORDER_STAGE[s] for s in statuses if s in _ORDER_STAGE]
+    if not open_stages:
+        return None
+    return min(open_stages, key=_STAGE_ORDER.index)
+
+
+class OrderLine(BaseModel):
+    line_id: str
+    offer_id: str
+    spec_id: str | None = None
+    quantity: int
+    unit_price: Yuan
+
+
+class Approval(BaseModel):
+    needed: bool = False
+    reasons: list[str] = Field(default_factory=list)
+    approved_by: str | None = None
+    deadline: str | None = None  # ISO time, for people
+
+
+class Payment(BaseModel):
+    amount: Yuan
+    method: Literal["protocol_pay", "payment_link"]
+    payment_url: str | None = None
+    paid: bool = False
+
+
+class Shipment(BaseModel):
+    status: str = "WAITACCEPT"  # WAITACCEPT | ACCEPT | TRANSPORT | SIGN
+    company: str | None = None
+    tracking_no: str | None = None
+    last_event: str | None = None
+    last_moved_at: str | None = None  # ISO time
+    polls: int = 0
+    stuck: bool = False
+
+
+class QcLine(BaseModel):
+    line_id: str
+    accepted_qty: int
+    rejected_qty: int = 0
+    reason: str | None = None
+
+
+class Qc(BaseModel):
+    decision: Literal["accept", "reject"]
+    lines: list[QcLine]
+    inspector: str | None = None
+
+
+class Refund(BaseModel):
+    amount: Yuan
+    reason: str
+    status: str = "requested"
+    refund_id: str | None = None
+
+
+class OrderSnapshot(BaseModel):
+    """One 1688 order: what was bought, and where the money and the goods are."""
+
+    out_order_id: str
+    order_id: str | None = None
+    workflow_id: str | None = None
+    supplier_id: str
+    status: OrderStatus = OrderStatus.PLACED
+    goods_amount: Yuan = Decimal(0)
+    freight: Yuan = Decimal(0)
+    amount: Yuan = Decimal(0)  # what 1688 says the order costs in total
+    quoted_amount: Yuan = Decimal(0)  # what our plan expected
+    lines: list[OrderLine] = Field(default_factory=list)
+    approval: Approval = Field(default_factory=Approval)
+    payment: Payment | None = None
+    shipment: Shipment | None = None
+    qc: Qc | None = None
+    refund: Refund | None = None
+    alerts: list[str] = Field(default_factory=list)
+    reason: str | None = None  # why it was cancelled or failed
+
+    def line(self, line_id: str) -> OrderLine | None:
+        return next((l for l in self.lines if l.line_id == line_id), None)
+
+
+class LineOutcome(BaseModel):
+    """What one order did for one request line, reported by the order to the procurement."""
+
+    line_id: str
+    offer_id: str
+    received_qty: int = 0
+    failed_qty: int = 0  # to buy again
+    reason: str | None = None
+    # True when this offer itself failed (stock, MOQ, QC...): the next try skips it. False when
+    # the line was only caught up in another line's failure and may go to the same offer again.
+    offer_failed: bool = True
+
+
+class OrderOutcome(BaseModel):
+    """The result of a `SupplierOrderWorkflow`."""
+
+    order: OrderSnapshot
+    lines: list[LineOutcome]
+
+
+class ChosenOffer(BaseModel):
+    offer_id: str
+    supplier_id: str
+    spec_id: str | None = None
+    unit_price: Yuan
+    landed_unit_cost: Yuan
+    landed_total: Yuan | None = None
+    score: Decimal | None = None
+    rank: int | None = None
+    reason: str | None = None
+
+
+class LineStatus(StrEnum):
+    SOURCING = "sourcing"
+    ORDERED = "ordered"
+    RECEIVED = "received"
+    PARTIALLY_RECEIVED = "partially_received"
+    UNFULFILLED = "unfulfilled"
+    CANCELLED = "cancelled"
+
+
+class LineState(BaseModel):
+    line_id: str
+    keyword: str
+    quantity: int
+    status: LineStatus = LineStatus.SOURCING
+    received_qty: int = 0
+    chosen: ChosenOffer | None = None
+    candidates: list[ChosenOffer] = Field(default_factory=list)
+    excluded: int = 0
+    tried_offers: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class ProcurementState(BaseModel):
+    """The full live state of one purchase request (`procure status --json`)."""
+
+    request_id: str
+    workflow_id: str
+    stage: Stage = Stage.SOURCING
+    lines: list[LineState] = Field(default_factory=list)
+    orders: list[OrderSnapshot] = Field(default_factory=list)
+    alerts: list[str] = Field(default_factory=list)
+    cancel_reason: str | None = None
+
+    def order_by_id(self, order_id: str) -> OrderSnapshot | None:
+        return next((o for o in self.orders if o.order_id == order_id), None)
+
+    @property
+    def fully_received(self) -> bool:
+        return all(line.status == LineStatus.RECEIVED for line in self.lines)

@@ -1,0 +1,460 @@
+"""`ProcurementWorkflow`: one purchase request, from search to every line received or explained.
+
+The story: source every line (search, detail, supplier profile, freight, rank); plan orders, one
+per supplier; for each order check it with 1688, create it exactly once and hand it to a
+`SupplierOrderWorkflow`; whenever an order reports a failure or a QC rejection, buy the missing
+quantity from the line's next candidate within its price range; finish with a reason for every
+line that could not be bought.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import messages
+    from domain.messages import (
+        ApproveInput, ApproveResult, CancelInput, CancelResult, NotCancelled,
+    )
+    from domain.offer import EstimatedFreight, Listing
+    from domain.order import OrderPreviewResult, OrderRequest, PlacedOrder
+    from domain.order_plan import PlannedOrder, plan_orders
+    from domain.procurement import ProcurementInput, SupplierOrderInput
+    from domain.progress import (
+        ChosenOffer, LineOutcome, LineState, LineStatus, OrderLine, OrderOutcome, OrderSnapshot, OrderStatus,
+        ProcurementState, Stage, stage_of_orders,
+    )
+    from domain.ranking import Candidate, LineSourcing, source_line
+    from domain.records import OrderRecord, RequestRecord, SourcingRecord, StageRecord
+    from domain.request import RequestLine
+    from domain.search import FreightQuery, FreightQuote, OfferFacts, SearchQuery, SearchResult, promising
+    from domain.supplier import SupplierHistory, SupplierProfile
+    from workflows import search_attributes as sa
+    from workflows.details import procurement_details
+    from workflows.steps import call_1688, record, refusal
+    from workflows.supplier_order import ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow
+
+# Order statuses in which an order can still be cancelled without losing money.
+_CANCELLABLE = {OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT}
+
+
+def _chosen(candidate: Candidate) -> ChosenOffer:
+    return ChosenOffer(
+        offer_id=candidate.offer_id, supplier_id=candidate.supplier_id, spec_id=candidate.spec_id,
+        unit_price=candidate.unit_price, landed_unit_cost=candidate.landed_unit_cost, landed_total=candidate.total,
+        score=candidate.score, rank=candidate.rank, reason=candidate.reason,
+    )
+
+
+@workflow.defn(name=messages.PROCUREMENT_WORKFLOW)
+class ProcurementWorkflow:
+    @workflow.init
+    def __init__(self, input: ProcurementInput) -> None:
+        self._input = input
+        request = input.request
+        self._state = ProcurementState(
+            request_id=request.request_id,
+            workflow_id=workflow.info().workflow_id,
+            lines=[LineState(line_id=l.line_id, keyword=l.keyword, quantity=l.quantity) for l in request.lines],
+        )
+        self._listings: dict[str, list[Listing]] = {}
+        self._history: dict[str, SupplierHistory] = {}
+        self._suppliers: dict[str, asyncio.Task[SupplierProfile | None]] = {}
+        self._pending: dict[str, int] = {}  # line_id -> pieces still to buy
+        self._failed: dict[str, set[str]] = defaultdict(set)  # line_id -> offers that failed it
+        self._rounds: dict[str, int] = defaultdict(int)
+        self._orders: dict[str, OrderSnapshot] = {}
+        self._children: dict[str, workflow.ChildWorkflowHandle] = {}
+        self._outcomes: list[OrderOutcome] = []
+        self._active = 0
+        self._order_seq = 0
+        self._committed = Decimal(0)
+        self._cancel: CancelInput | None = None
+        self._dirty = False
+        self._finished = False
+        self._published: tuple | None = None
+        self._recorded_stage: Stage | None = None
+
+    # --- messages -----------------------------------------------------------------------------
+
+    @workflow.query(name=messages.STATE_QUERY, description="Everything about this request: lines, candidates, orders, money, goods.")
+    def state(self) -> ProcurementState:
+        self._state.orders = list(self._orders.values())
+        return self._state
+
+    @workflow.signal(name=ORDER_PROGRESS_SIGNAL, description="A supplier order reports where it stands.")
+    def order_progress(self, snapshot: OrderSnapshot) -> None:
+        self._orders[snapshot.out_order_id] = snapshot
+        self._dirty = True
+
+    @workflow.update(name=messages.APPROVE_UPDATE, description="Release the payments waiting for approval.")
+    async def approve(self, approval: ApproveInput) -> ApproveResult:
+        released = [o for o in self._orders.values() if o.status == OrderStatus.AWAITING_APPROVAL]
+        for order in released:
+            await self._children[order.out_order_id].signal(messages.APPROVE_UPDATE, approval)
+        return ApproveResult(released=[o.order_id or o.out_order_id for o in released])
+
+    @approve.validator
+    def _validate_approve(self, approval: ApproveInput) -> None:
+        problems = messages.approval_problems(list(self._orders.values()))
+        if problems:
+            raise ApplicationError("; ".join(problems), type="InvalidApproval", non_retryable=True)
+
+    @workflow.update(name=messages.CANCEL_UPDATE, description="Cancel what is not paid yet; says what could not be cancelled.")
+    async def cancel(self, cancel: CancelInput) -> CancelResult:
+        self._cancel = cancel
+        self._dirty = True
+        cancelled: list[str] = []
+        kept: list[NotCancelled] = []
+        for order in list(self._orders.values()):
+            if order.status.is_final:
+                continue
+            if order.status in _CANCELLABLE:
+                await self._children[order.out_order_id].signal(messages.CANCEL_UPDATE, cancel)
+                cancelled.append(order.order_id or order.out_order_id)
+            else:
+                why = "payment in progress" if order.status == OrderStatus.PAYING else f"already paid ({order.status.value})"
+                kept.append(NotCancelled(order_id=order.order_id, out_order_id=order.out_order_id, reason=why))
+        return CancelResult(cancelled=cancelled, not_cancelled=kept)
+
+    @cancel.validator
+    def _validate_cancel(self, cancel: CancelInput) -> None:
+        problems = messages.cancel_problems(self._finished, self._cancel is not None)
+        if problems:
+            raise ApplicationError("; ".join(problems), type="InvalidCancel", non_retryable=True)
+
+    # --- the story ----------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: ProcurementInput) -> ProcurementState:
+        request = input.request
+        await record("record_request", RequestRecord(workflow_id=self._state.workflow_id, request=request),
+                     summary=f"ledger: request {request.request_id}")
+        await self._publish("searching 1688")
+        await asyncio.gather(*(self._gather_listings(line) for line in request.lines))
+        await self._load_history()
+        self._pending = {l.line_id: l.quantity for l in request.lines if l.line_id not in self._unfulfilled_ids()}
+        self._state.stage = Stage.ORDERING
+        await self._plan_and_place(list(self._pending))
+        while self._active or self._outcomes:
+            await workflow.wait_condition(lambda: bool(self._outcomes) or self._active == 0 or self._dirty)
+            self._dirty = False
+            outcomes, self._outcomes = self._outcomes, []
+            retry = self._take_outcomes(outcomes)
+            if retry and self._cancel is None:
+                await self._plan_and_place(retry)
+            await self._publish()
+        return await self._finish()
+
+    async def _gather_listings(self, line: RequestLine) -> None:
+        """Search, then read the most promising offers, their sellers and their freight."""
+        queue = self._input.config.alibaba_task_queue
+        hits = []
+        try:
+            for page in range(1, self._input.config.search_pages + 1):
+                result = await call_1688(
+                    "search_offers",
+                    SearchQuery(keyword=line.keyword, page=page, price_min=line.price_min, price_max=line.price_max,
+                                category_id=line.category_id),
+                    SearchResult, task_queue=queue, summary=f"search {line.keyword} page {page}",
+                )
+                hits += result.hits
+                if page >= result.total_pages:
+                    break
+        except ActivityError as error:
+            self._line(line.line_id).reason = f"search failed: {(refusal(error) or ('', str(error)))[1]}"
+            self._line(line.line_id).status = LineStatus.UNFULFILLED
+            return
+        picks = promising(hits, line.quantity, line.max_moq, self._input.config.details_per_line)
+        listings = await asyncio.gather(*(self._listing(line, hit.offer_id) for hit in picks))
+        self._listings[line.line_id] = [l for l in listings if l is not None]
+        if not hits:
+            self._line(line.line_id).reason = f"no offer on 1688 matches {line.keyword!r} in the price range"
+
+    async def _listing(self, line: RequestLine, offer_id: str) -> Listing | None:
+        queue = self._input.config.alibaba_task_queue
+        try:
+            facts = await call_1688("fetch_offer", offer_id, OfferFacts, task_queue=queue, summary=f"detail of offer {offer_id}")
+        except ActivityError:
+            return None  # offline or unreadable: the offer simply is not a candidate
+        supplier = await self._supplier(facts.offer.supplier_id)
+        if supplier is None:
+            return None
+        freight = None
+        delivery = self._input.request.delivery
+        try:
+            quote = await call_1688(
+                "estimate_freight",
+                FreightQuery(offer_id=offer_id, quantity=max(line.quantity, 1), province=delivery.province, city=delivery.city),
+                FreightQuote, task_queue=queue, summary=f"freight of offer {offer_id} x{line.quantity}",
+            )
+            if quote is not None:
+                freight = EstimatedFreight(amount=quote.freight, quantity=quote.quantity)
+        except ActivityError:
+            pass  # no estimate: the offer's own freight rule (or none) is used
+        return Listing(offer=facts.offer, supplier=supplier.model_copy(update={"mix_batch": facts.mix_batch}), freight=freight)
+
+    async def _supplier(self, supplier_id: str) -> SupplierProfile | None:
+        if supplier_id not in self._suppliers:
+            self._suppliers[supplier_id] = asyncio.ensure_future(self._fetch_supplier(supplier_id))
+        return await self._suppliers[supplier_id]
+
+    async def _fetch_supplier(self, supplier_id: str) -> SupplierProfile | None:
+        try:
+            return await call_1688("fetch_supplier", supplier_id, SupplierProfile,
+                                   task_queue=self._input.config.alibaba_task_queue, summary=f"profile of supplier {supplier_id}")
+        except ActivityError:
+            return None
+
+    async def _load_history(self) -> None:
+        ids = sorted({l.supplier.supplier_id for ls in self._listings.values() for l in ls})
+        if ids:
+            self._history = await record("load_supplier_history", ids, summary="our record of these suppliers",
+                                         result_type=dict[str, SupplierHistory])
+
+    def _source(self, line: RequestLine) -> LineSourcing:
+        request = self._input.request
+        listings = [l for l in self._listings.get(line.line_id, []) if l.offer.offer_id not in self._failed[line.line_id]]
+        return source_line(line, listings, request.supplier_policy, needs_vat_invoice=request.needs_vat_invoice,
+                           today=workflow.now().date(), top_n=request.top_n, history_by_supplier=self._history)
+
+    async def _plan_and_place(self, line_ids: list[str]) -> None:
+        """Rank the lines for the pieces still missing, plan orders, and start placing them."""
+        request = self._input.request
+        lines = [request.line(i).model_copy(update={"quantity": self._pending[i]}) for i in line_ids]  # type: ignore[union-attr]
+        sourcings = [self._source(line) for line in lines]
+        plan = plan_orders(request.model_copy(update={"lines": lines}), sourcings)
+        for sourcing in sourcings:
+            state = self._line(sourcing.line_id)
+            state.candidates = [_chosen(c) for c in sourcing.ranked]
+            state.excluded = len(sourcing.excluded)
+        chosen = {pl.line_id: pl.offer_id for order in plan.orders for pl in order.lines}
+        for sourcing in sourcings:
+            line_state = self._line(sourcing.line_id)
+            pick = next((c for c in sourcing.ranked if c.offer_id == chosen.get(sourcing.line_id)), None)
+            line_state.chosen = _chosen(pick) if pick else line_state.chosen
+            await record("record_sourcing", SourcingRecord(
+                workflow_id=self._state.workflow_id, sourcing_round=self._rounds[sourcing.line_id], sourcing=sourcing,
+                chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}")
+            self._rounds[sourcing.line_id] += 1
+        for unplanned in plan.unplanned:
+            self._give_up(unplanned.line_id, unplanned.reason)
+        budget = request.budget
+        for order in plan.orders:
+            if budget is not None and self._committed + order.total > budget:
+                for pl in order.lines:
+                    self._give_up(pl.line_id, f"buying it from {order.supplier_id} ({order.total:.2f} yuan with freight) "
+                                              f"would exceed the budget of {budget:.2f} yuan")
+                continue
+            self._committed += order.total
+            self._active += 1
+            asyncio.ensure_future(self._place(order))
+
+    async def _place(self, planned: PlannedOrder) -> None:
+        outcome: OrderOutcome | None = None
+        try:
+            outcome = await self._place_and_follow(planned)
+        except Exception as error:  # noqa: BLE001 - every failure must end as a reason, not a hang
+            cause = refusal(error)
+            why = f"{cause[0]}: {cause[1]}" if cause else str(error)
+            lines = [LineOutcome(line_id=pl.line_id, offer_id=pl.offer_id, reason=f"order failed: {why}") for pl in planned.lines]
+            outcome = OrderOutcome(order=OrderSnapshot(out_order_id="-", supplier_id=planned.supplier_id,
+                                                       status=OrderStatus.FAILED), lines=lines)
+        finally:
+            # The plan's figure was held against the budget while the order was open; what stays
+            # committed is what was actually paid and not refunded.
+            self._committed -= planned.total
+            if outcome is not None and outcome.order.status.is_paid:
+                refunded = outcome.order.refund.amount if outcome.order.refund else Decimal(0)
+                self._committed += Decimal(outcome.order.amount) - Decimal(refunded)
+            if outcome is not None:
+                self._outcomes.append(outcome)
+            self._active -= 1
+
+    async def _place_and_follow(self, planned: PlannedOrder) -> OrderOutcome:
+        request = self._input.request
+        queue = self._input.config.alibaba_task_queue
+        self._order_seq += 1
+        n = self._order_seq
+        out_order_id = f"{self._state.workflow_id}-{n}"
+        order_lines = [OrderLine(line_id=pl.line_id, offer_id=pl.offer_id, spec_id=pl.spec_id, quantity=pl.quantity,
+                                 unit_price=pl.unit_price) for pl in planned.lines]
+        order_request = OrderRequest(out_order_id=out_order_id, supplier_id=planned.supplier_id, lines=order_lines,
+                                     delivery=request.delivery, needs_vat_invoice=request.needs_vat_invoice,
+                                     message=f"purchase request {request.request_id}")
+        if self._cancel is not None:
+            return self._not_placed(planned, f"cancelled before ordering: {self._cancel.reason}", retry=False)
+
+        preview = await call_1688("preview_order", order_request, OrderPreviewResult, task_queue=queue,
+                                  summary=f"check order for {planned.supplier_id} ({len(planned.lines)} lines)")
+        if preview.refused_all:
+            return self._not_placed(planned, f"1688 refused the order: {preview.refused_all}", retry=True)
+        refused = {r.offer_id: r.reason for r in preview.refused}
+        if refused:
+            # Only the refused offers fail; the other lines are planned again (maybe the same order).
+            return self._not_placed(planned, None, retry=True, refused=refused)
+        if self._cancel is not None:
+            return self._not_placed(planned, f"cancelled before ordering: {self._cancel.reason}", retry=False)
+
+        placed = await call_1688("create_order", order_request, PlacedOrder, task_queue=queue,
+                                 summary=f"create order {out_order_id} for {planned.supplier_id}")
+        refused = {r.offer_id: r.reason for r in placed.refused}
+        refused_lines = [
+            LineOutcome(line_id=pl.line_id, offer_id=pl.offer_id, failed_qty=pl.quantity,
+                        reason=f"1688 refused offer {pl.offer_id}: {refused[pl.offer_id]}")
+            for pl in planned.lines if pl.offer_id in refused
+        ]
+        ordered = [pl for pl in planned.lines if pl.offer_id not in refused]
+        if placed.order_id is None or not ordered:
+            return OrderOutcome(order=OrderSnapshot(out_order_id=out_order_id, supplier_id=planned.supplier_id,
+                                                    status=OrderStatus.FAILED, reason="nothing was ordered"), lines=refused_lines)
+        goods = sum((Decimal(pl.goods_total) for pl in ordered), Decimal(0))
+        tax = sum((Decimal(pl.tax) for pl in ordered), Decimal(0))
+        snapshot = OrderSnapshot(
+            out_order_id=out_order_id, order_id=placed.order_id, supplier_id=planned.supplier_id,
+            goods_amount=goods, freight=placed.freight or Decimal(0), amount=placed.total,
+            quoted_amount=goods + tax + Decimal(planned.freight),
+            lines=[l for l in order_lines if l.offer_id not in refused],
+            workflow_id=messages.order_workflow_id(request.request_id, n),
+        )
+        self._orders[out_order_id] = snapshot
+        await record("record_order", OrderRecord(workflow_id=self._state.workflow_id, request_id=request.request_id, order=snapshot),
+                     summary=f"ledger: order {placed.order_id}")
+        for pl in ordered:
+            line = self._line(pl.line_id)
+            line.status = LineStatus.ORDERED
+            line.tried_offers.append(pl.offer_id)
+        await self._publish()
+        handle = await workflow.start_child_workflow(
+            SupplierOrderWorkflow.run,
+            SupplierOrderInput(
+                request_id=request.request_id, parent_workflow_id=self._state.workflow_id, order=snapshot,
+                approval_threshold=request.approval_threshold,
+                quoted_unit_prices={pl.line_id: (Decimal(pl.goods_total) + Decimal(pl.tax)) / pl.quantity for pl in ordered},
+                config=self._input.config,
+            ),
+            id=messages.order_workflow_id(request.request_id, n),
+            static_summary=f"{request.request_id}: 1688 order {placed.order_id} from {planned.supplier_id}, {placed.total:.2f} yuan",
+        )
+        self._children[out_order_id] = handle
+        if self._cancel is not None:
+            await handle.signal(messages.CANCEL_UPDATE, self._cancel)
+        try:
+            outcome: OrderOutcome = await handle
+        except ChildWorkflowError as error:
+            # The order may be paid: never buy its lines again blindly; say what happened.
+            failed = self._orders[out_order_id].model_copy(update={"status": OrderStatus.FAILED, "reason": str(error.cause or error)})
+            self._orders[out_order_id] = failed
+            return OrderOutcome(order=failed, lines=[
+                LineOutcome(line_id=l.line_id, offer_id=l.offer_id, reason=f"order {placed.order_id} failed: {failed.reason}")
+                for l in failed.lines] + refused_lines)
+        self._orders[out_order_id] = outcome.order
+        return OrderOutcome(order=outcome.order, lines=outcome.lines + refused_lines)
+
+    def _not_placed(self, planned: PlannedOrder, reason: str | None, *, retry: bool,
+                    refused: dict[str, str] | None = None) -> OrderOutcome:
+        lines = []
+        for pl in planned.lines:
+            if refused is not None:
+                failed = pl.offer_id in refused
+                why = f"1688 refused offer {pl.offer_id}: {refused[pl.offer_id]}" if failed else None
+                lines.append(LineOutcome(line_id=pl.line_id, offer_id=pl.offer_id, failed_qty=pl.quantity,
+                                         reason=why, offer_failed=failed))
+            else:
+                lines.append(LineOutcome(line_id=pl.line_id, offer_id=pl.offer_id,
+                                         failed_qty=pl.quantity if retry else 0, reason=reason))
+        return OrderOutcome(order=OrderSnapshot(out_order_id="-", supplier_id=planned.supplier_id, status=OrderStatus.CANCELLED,
+                                                reason=reason), lines=lines)
+
+    def _take_outcomes(self, outcomes: list[OrderOutcome]) -> list[str]:
+        """Book what each order did per line; return the lines to buy again."""
+        retry: list[str] = []
+        for outcome in outcomes:
+            for lo in outcome.lines:
+                line = self._line(lo.line_id)
+                line.received_qty += lo.received_qty
+                if lo.failed_qty > 0:
+                    if lo.offer_failed:
+                        self._failed[lo.line_id].add(lo.offer_id)
+                    if lo.reason:
+                        line.reason = lo.reason
+                    if self._cancel is not None:
+                        self._give_up(lo.line_id, f"cancelled: {self._cancel.reason}")
+                        continue
+                    self._pending[lo.line_id] = lo.failed_qty
+                    if lo.line_id not in retry:
+                        retry.append(lo.line_id)
+                elif lo.received_qty == 0 and lo.reason:
+                    self._give_up(lo.line_id, lo.reason)
+                else:
+                    self._pending.pop(lo.line_id, None)
+                    line.status = LineStatus.RECEIVED if line.received_qty >= line.quantity else LineStatus.PARTIALLY_RECEIVED
+        return retry
+
+    def _give_up(self, line_id: str, reason: str) -> None:
+        line = self._line(line_id)
+        self._pending.pop(line_id, None)
+        line.reason = reason
+        if self._cancel is not None and line.received_qty == 0:
+            line.status = LineStatus.CANCELLED
+        else:
+            line.status = LineStatus.PARTIALLY_RECEIVED if line.received_qty else LineStatus.UNFULFILLED
+
+    def _line(self, line_id: str) -> LineState:
+        return next(l for l in self._state.lines if l.line_id == line_id)
+
+    def _unfulfilled_ids(self) -> set[str]:
+        return {l.line_id for l in self._state.lines if l.status == LineStatus.UNFULFILLED}
+
+    async def _finish(self) -> ProcurementState:
+        state = self._state
+        for line in state.lines:
+            if line.status in (LineStatus.SOURCING, LineStatus.ORDERED):
+                self._give_up(line.line_id, line.reason or "no eligible offer could be bought")
+        received = [l for l in state.lines if l.received_qty > 0]
+        if self._cancel is not None:
+            state.stage = Stage.CANCELLED
+        elif not received:
+            state.stage = Stage.FAILED
+        else:
+            state.stage = Stage.COMPLETED
+            missing = [l for l in state.lines if l.status != LineStatus.RECEIVED]
+            if missing:
+                state.alerts.append("partially fulfilled: " + "; ".join(f"line {l.line_id}: {l.reason}" for l in missing))
+        self._finished = True
+        await self._publish()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    async def _publish(self, next_step: str = "") -> None:
+        state = self._state
+        state.orders = list(self._orders.values())
+        if not self._finished and state.stage not in (Stage.SOURCING,):
+            state.stage = stage_of_orders([o.status for o in state.orders]) or (
+                Stage.ORDERING if self._active or self._pending else state.stage)
+        suppliers = sorted({o.supplier_id for o in state.orders})
+        order_ids = sorted({o.order_id for o in state.orders if o.order_id})
+        amount = float(sum((Decimal(o.amount) for o in state.orders if o.status.is_paid), Decimal(0)))
+        key = (state.stage, tuple(suppliers), tuple(order_ids), amount)
+        if key != self._published:
+            self._published = key
+            request = self._input.request
+            workflow.upsert_search_attributes([
+                sa.REQUEST_ID.value_set(request.request_id),
+                sa.REQUESTER.value_set(request.requester or ""),
+                sa.STAGE.value_set(state.stage.value),
+                sa.SUPPLIERS.value_set(suppliers),
+                sa.ORDER_IDS.value_set(order_ids),
+                sa.AMOUNT.value_set(amount),
+            ])
+        workflow.set_current_details(procurement_details(state, next_step))
+        if state.stage != self._recorded_stage:
+            self._recorded_stage = state.stage
+            await record("record_stage", StageRecord(workflow_id=state.workflow_id, stage=state.stage.value,
+                                                     outcome=state if self._finished else None),
+                         summary=f"ledger: stage {state.stage.value}")

@@ -1,0 +1,380 @@
+"""`SupplierOrderWorkflow`: one placed 1688 order, from verification to goods accepted or refunded.
+
+The story: check the order against our quote; wait for an approver when the amount is above the
+threshold or a price drifted; pay exactly once; follow the courier on durable timers; wait for
+the warehouse's QC result; confirm receipt, or file the refund for what QC rejected. Every change
+is reported to the parent procurement, which buys rejected or failed quantities elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import messages
+    from domain.messages import ApproveInput, CancelInput, QcInput, QcResult
+    from domain.order import CancelOrderRequest, CancelOrderResult, OrderView, PaymentRequest, PaymentResult, price_drift
+    from domain.procurement import SupplierOrderInput
+    from domain.progress import (
+        Approval, LineOutcome, OrderOutcome, OrderSnapshot, OrderStatus, Payment, Qc, QcLine, Refund, Shipment,
+        stage_of_orders, Stage,
+    )
+    from domain.records import OrderRecord, SupplierOutcome, TraceEvent
+    from domain.refund import ReceiptConfirmation, RefundReceipt, RefundRequest, refund_amount, refund_description
+    from domain.shipment import ShipmentView
+    from workflows import search_attributes as sa
+    from workflows.details import order_details
+    from workflows.steps import call_1688, record, refusal
+
+ORDER_PROGRESS_SIGNAL = "order_progress"
+
+
+@workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW)
+class SupplierOrderWorkflow:
+    @workflow.init
+    def __init__(self, input: SupplierOrderInput) -> None:
+        self._input = input
+        self._order: OrderSnapshot = input.order.model_copy(deep=True)
+        self._order.workflow_id = workflow.info().workflow_id
+        self._approved = False
+        self._cancel: CancelInput | None = None
+        self._qc: QcInput | None = None
+        self._qc_open = False
+        self._poke = False
+        self._shipment: ShipmentView | None = None
+        self._next_timer = ""
+
+    # --- messages -----------------------------------------------------------------------------
+
+    @workflow.query(name=messages.STATE_QUERY, description="This order: amounts, approval, payment, shipment, QC, refund.")
+    def state(self) -> OrderSnapshot:
+        return self._order
+
+    @workflow.update(name=messages.QC_UPDATE, description="The warehouse's QC result: accept, or reject quantities with a reason.")
+    async def qc(self, qc: QcInput) -> QcResult:
+        self._qc = qc
+        rejected = {l.line_id: l.rejected_qty for l in qc.lines if qc.decision == "reject"}
+        accepted = {l.line_id: l.quantity - rejected.get(l.line_id, 0) for l in self._order.lines}
+        return QcResult(order_id=qc.order_id, accepted=accepted, rejected=rejected)
+
+    @qc.validator
+    def _validate_qc(self, qc: QcInput) -> None:
+        problems = messages.qc_problems(qc, self._order, self._qc_open and self._qc is None)
+        if problems:
+            raise ApplicationError("; ".join(problems), type="InvalidQc", non_retryable=True)
+
+    @workflow.signal(name=messages.APPROVE_UPDATE, description="An approver releases this order's payment.")
+    def approve(self, approval: ApproveInput) -> None:
+        if self._order.status == OrderStatus.AWAITING_APPROVAL:
+            self._approved = True
+            self._order.approval.approved_by = approval.by or "approver"
+
+    @workflow.signal(name=messages.CANCEL_UPDATE, description="Cancel this order if it is not paid yet.")
+    def cancel(self, cancel: CancelInput) -> None:
+        if self._cancel is None:
+            self._cancel = cancel
+
+    @workflow.signal(name="shipment_event", description="A push message about this order: poll logistics now.")
+    def shipment_event(self) -> None:
+        self._poke = True
+
+    # --- the story ----------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: SupplierOrderInput) -> OrderOutcome:
+        await self._publish()
+        outcome = await self._verify_approve_pay()
+        if outcome is not None:
+            return await self._finish(outcome)
+        if not await self._follow_shipment():
+            return await self._finish(self._failed_lines("the seller closed the order after payment", offer_failed=True))
+        await self._await_qc()
+        return await self._finish(await self._settle())
+
+    async def _verify_approve_pay(self) -> list[LineOutcome] | None:
+        order = self._order
+        view = await self._get_order("verify order")
+        order.amount = Decimal(view.total)
+        if view.freight is not None:
+            order.freight = Decimal(view.freight)
+        reasons = self._drift_reasons(view)
+        threshold = self._input.approval_threshold
+        if threshold is not None and order.amount > threshold:
+            reasons.insert(0, f"amount {order.amount:.2f} is above the approval threshold {threshold:.2f}")
+        if reasons:
+            order.approval = Approval(needed=True, reasons=reasons)
+            if not await self._await_approval():
+                reason = (
+                    f"cancelled: {self._cancel.reason}" if self._cancel is not None
+                    else "no approval before the deadline; the unpaid order was cancelled"
+                )
+                await self._cancel_order(reason)
+                return self._failed_lines(reason, offer_failed=False, retry=False)
+        if self._cancel is not None:
+            await self._cancel_order(f"cancelled: {self._cancel.reason}")
+            return self._failed_lines(f"cancelled: {self._cancel.reason}", offer_failed=False, retry=False)
+        return await self._pay()
+
+    def _drift_reasons(self, view: OrderView) -> list[str]:
+        reasons: list[str] = []
+        tolerance = self._input.config.price_drift_tolerance
+        for line in self._order.lines:
+            quoted = self._input.quoted_unit_prices.get(line.line_id)
+            entry = next((e for e in view.entries if e.offer_id == line.offer_id and (line.spec_id is None or e.spec_id in (None, line.spec_id))), None)
+            if entry is None or quoted is None or entry.price is None:
+                continue
+            drift = price_drift(Decimal(quoted), Decimal(entry.price))
+            if drift > tolerance:
+                reasons.append(
+                    f"line {line.line_id}: unit price {Decimal(entry.price):.2f} on the order, "
+                    f"{Decimal(quoted):.2f} quoted ({drift * 100:.1f}% off)"
+                )
+        return reasons
+
+    async def _await_approval(self) -> bool:
+        timing = self._input.config.timing
+        deadline = workflow.now() + timing.approval_timeout
+        self._order.status = OrderStatus.AWAITING_APPROVAL
+        self._order.approval.deadline = deadline.isoformat()
+        every = timing.approval_timeout / (timing.approval_reminders + 1)
+        reminder = 0
+        await self._publish(next_timer=f"approval deadline {deadline:%Y-%m-%d %H:%M} UTC")
+        while True:
+            remaining = deadline - workflow.now()
+            if remaining <= timedelta(0):
+                return False
+            try:
+                await workflow.wait_condition(
+                    lambda: self._approved or self._cancel is not None,
+                    timeout=min(every, remaining),
+                    timeout_summary=f"approval of order {self._order.order_id}",
+                )
+                return self._approved and self._cancel is None
+            except asyncio.TimeoutError:
+                if deadline - workflow.now() <= timedelta(0):
+                    return False
+                reminder += 1
+                await self._alert(f"approval-reminder-{reminder}", f"reminder {reminder}: order {self._order.order_id} "
+                                  f"({self._order.amount:.2f} yuan) waits for approval until {deadline:%Y-%m-%d %H:%M} UTC")
+
+    async def _pay(self) -> list[LineOutcome] | None:
+        order = self._order
+        order.status = OrderStatus.PAYING
+        await self._publish()
+        request = PaymentRequest(order_id=order.order_id or "", amount=order.amount, op_request_id=f"pay-{order.out_order_id}")
+        try:
+            result = await call_1688("pay_order", request, PaymentResult, task_queue=self._queue, summary=f"pay order {order.order_id} ({order.amount:.2f} yuan)")
+        except ActivityError as error:
+            kind, message = refusal(error) or ("Failure", str(error))
+            await self._cancel_order(f"payment failed ({kind})")
+            return self._failed_lines(f"payment refused: {message}", offer_failed=True)
+        order.payment = Payment(amount=order.amount, method=result.method, payment_url=result.payment_url, paid=result.paid)
+        if not result.paid:
+            return await self._await_payment_by_person()
+        order.status = OrderStatus.PAID
+        await self._publish()
+        await self._record()
+        return None
+
+    async def _await_payment_by_person(self) -> list[LineOutcome] | None:
+        order = self._order
+        timing = self._input.config.timing
+        order.status = OrderStatus.AWAITING_PAYMENT
+        deadline = workflow.now() + timing.payment_timeout
+        await self._alert("payment-link", f"order {order.order_id} needs a person to pay: {order.payment.payment_url if order.payment else ''}")
+        while workflow.now() < deadline:
+            try:
+                await workflow.wait_condition(lambda: self._cancel is not None, timeout=timing.logistics_poll_interval,
+                                              timeout_summary=f"check payment of order {order.order_id}")
+            except asyncio.TimeoutError:
+                pass
+            if self._cancel is not None:
+                await self._cancel_order(f"cancelled: {self._cancel.reason}")
+                return self._failed_lines(f"cancelled: {self._cancel.reason}", offer_failed=False, retry=False)
+            view = await self._get_order("check payment")
+            if view.is_paid:
+                assert order.payment is not None
+                order.payment.paid = True
+                order.status = OrderStatus.PAID
+                await self._publish()
+                await self._record()
+                return None
+            if view.is_closed:
+                return self._failed_lines("the order was closed before it was paid", offer_failed=True)
+        await self._cancel_order("not paid through the payment link in time")
+        return self._failed_lines("not paid through the payment link in time", offer_failed=False, retry=False)
+
+    async def _follow_shipment(self) -> bool:
+        """Poll until the warehouse signs; False if the seller closed the order instead."""
+        order = self._order
+        timing = self._input.config.timing
+        order.status = OrderStatus.IN_TRANSIT
+        order.shipment = Shipment(status="NOT_SHIPPED", last_moved_at=workflow.now().isoformat())
+        last_progress = (-1, -1)
+        last_moved = workflow.now()
+        while True:
+            view = await self._get_order("check order status")
+            if view.is_closed:
+                return False
+            shipment = await call_1688("track_shipment", order.order_id, ShipmentView, task_queue=self._queue,
+                                       summary=f"poll logistics for order {order.order_id}")
+            self._shipment = shipment
+            assert order.shipment is not None
+            order.shipment.polls += 1
+            if shipment.progress > last_progress:
+                last_progress, last_moved = shipment.progress, workflow.now()
+                order.shipment.status = shipment.status
+                order.shipment.company = shipment.company
+                order.shipment.tracking_no = shipment.tracking_no
+                order.shipment.last_event = shipment.events[-1].remark if shipment.events else None
+                order.shipment.last_moved_at = last_moved.isoformat()
+                await self._record()
+            if shipment.delivered:
+                return True
+            if not order.shipment.stuck and workflow.now() - last_moved >= timing.stuck_shipment_after:
+                order.shipment.stuck = True
+                await self._alert("stuck-shipment", f"order {order.order_id}: the shipment has not moved since "
+                                  f"{last_moved:%Y-%m-%d %H:%M} UTC (status {order.shipment.status})")
+            await self._publish(next_timer=f"next logistics poll in {timing.logistics_poll_interval}")
+            self._poke = False
+            try:
+                await workflow.wait_condition(lambda: self._poke, timeout=timing.logistics_poll_interval,
+                                              timeout_summary=f"next logistics poll for order {order.order_id}")
+            except asyncio.TimeoutError:
+                pass
+
+    async def _await_qc(self) -> None:
+        timing = self._input.config.timing
+        self._order.status = OrderStatus.AWAITING_QC
+        self._qc_open = True
+        await self._publish(next_timer=f"QC reminder after {timing.qc_reminder_after}")
+        waits = [("qc-reminder", timing.qc_reminder_after, "QC reminder"),
+                 ("qc-escalation", timing.qc_escalate_after - timing.qc_reminder_after, "QC escalation")]
+        for step, wait, label in waits:
+            try:
+                await workflow.wait_condition(lambda: self._qc is not None, timeout=max(wait, timedelta(seconds=1)),
+                                              timeout_summary=f"{label} for order {self._order.order_id}")
+                break
+            except asyncio.TimeoutError:
+                verb = "waits for" if step == "qc-reminder" else "escalated: still no"
+                await self._alert(step, f"order {self._order.order_id} {verb} a QC result since the goods arrived")
+        await workflow.wait_condition(lambda: self._qc is not None)
+        self._qc_open = False
+
+    async def _settle(self) -> list[LineOutcome]:
+        order = self._order
+        qc = self._qc
+        assert qc is not None and order.order_id is not None
+        order.status = OrderStatus.SETTLING
+        rejected = {l.line_id: l for l in qc.lines} if qc.decision == "reject" else {}
+        qc_lines = [
+            QcLine(
+                line_id=line.line_id,
+                accepted_qty=line.quantity - (rejected[line.line_id].rejected_qty if line.line_id in rejected else 0),
+                rejected_qty=rejected[line.line_id].rejected_qty if line.line_id in rejected else 0,
+                reason=(rejected[line.line_id].reason or qc.reason) if line.line_id in rejected else None,
+            )
+            for line in order.lines
+        ]
+        order.qc = Qc(decision=qc.decision, lines=qc_lines, inspector=qc.inspector)
+        await self._publish()
+        amount = refund_amount(order.lines, qc_lines)
+        if amount > 0:
+            reason = refund_description(qc_lines, qc.reason or "QC rejected")
+            offers = [l.offer_id for l in order.lines if l.line_id in rejected]
+            receipt = await call_1688(
+                "file_refund",
+                RefundRequest(order_id=order.order_id, refund_key=f"qc-{order.out_order_id}", offer_ids=offers, amount=amount, reason=reason),
+                RefundReceipt, task_queue=self._queue, summary=f"refund {amount:.2f} yuan on order {order.order_id}",
+            )
+            order.refund = Refund(amount=amount, reason=reason, status=receipt.status, refund_id=receipt.refund_id)
+        accepted = sum(l.accepted_qty for l in qc_lines)
+        if accepted:
+            await call_1688("confirm_receipt", ReceiptConfirmation(order_id=order.order_id), str, task_queue=self._queue,
+                            summary=f"confirm receipt of order {order.order_id}")
+        order.status = OrderStatus.RECEIVED if accepted else OrderStatus.REJECTED
+        await record("record_supplier_outcome", SupplierOutcome(
+            order_id=order.order_id, supplier_id=order.supplier_id, delivered=True,
+            on_time=not (order.shipment and order.shipment.stuck),
+            inspected_qty=sum(l.quantity for l in order.lines), passed_qty=accepted,
+        ), summary=f"supplier {order.supplier_id} record")
+        return [
+            LineOutcome(line_id=l.line_id, offer_id=order.line(l.line_id).offer_id, received_qty=l.accepted_qty,  # type: ignore[union-attr]
+                        failed_qty=l.rejected_qty, reason=f"QC rejected {l.rejected_qty}: {l.reason}" if l.rejected_qty else None)
+            for l in qc_lines
+        ]
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def _queue(self) -> str:
+        return self._input.config.alibaba_task_queue
+
+    def _failed_lines(self, reason: str, *, offer_failed: bool, retry: bool = True) -> list[LineOutcome]:
+        self._order.reason = reason
+        if self._order.status not in (OrderStatus.CANCELLED,):
+            self._order.status = OrderStatus.CANCELLED if not retry or not offer_failed else OrderStatus.FAILED
+        return [
+            LineOutcome(line_id=l.line_id, offer_id=l.offer_id, failed_qty=l.quantity if retry else 0,
+                        reason=reason, offer_failed=offer_failed)
+            for l in self._order.lines
+        ]
+
+    async def _get_order(self, why: str) -> OrderView:
+        return await call_1688("get_order", self._order.order_id, OrderView, task_queue=self._queue,
+                               summary=f"{why}: read order {self._order.order_id}")
+
+    async def _cancel_order(self, reason: str) -> None:
+        try:
+            result = await call_1688("cancel_order", CancelOrderRequest(order_id=self._order.order_id or "", reason=reason),
+                                     CancelOrderResult, task_queue=self._queue, summary=f"cancel order {self._order.order_id}")
+        except ActivityError as error:
+            kind, message = refusal(error) or ("Failure", str(error))
+            await self._alert("cancel-failed", f"order {self._order.order_id} could not be cancelled ({kind}): {message}")
+            return
+        if result.cancelled:
+            self._order.status = OrderStatus.CANCELLED
+
+    async def _alert(self, step: str, text: str) -> None:
+        self._order.alerts.append(text)
+        workflow.logger.warning(text)
+        await record("record_trace_event", TraceEvent(workflow_id=self._input.parent_workflow_id,
+                                                      step=f"{self._order.out_order_id}:{step}", kind="alert",
+                                                      detail={"text": text, "order_id": self._order.order_id}),
+                     summary=f"alert: {step}")
+        await self._publish()
+
+    async def _record(self) -> None:
+        await record("record_order", OrderRecord(workflow_id=self._input.parent_workflow_id, request_id=self._input.request_id,
+                                                 order=self._order, shipment=self._shipment),
+                     summary=f"ledger: order {self._order.order_id} {self._order.status.value}")
+
+    async def _publish(self, next_timer: str | None = None) -> None:
+        if next_timer is not None:
+            self._next_timer = next_timer
+        order = self._order
+        stage = stage_of_orders([order.status]) or (
+            Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
+            Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
+        )
+        workflow.upsert_search_attributes([
+            sa.REQUEST_ID.value_set(self._input.request_id),
+            sa.STAGE.value_set(stage.value),
+            sa.SUPPLIERS.value_set([order.supplier_id]),
+            sa.ORDER_IDS.value_set([order.order_id] if order.order_id else []),
+            sa.AMOUNT.value_set(float(order.amount)),
+        ])
+        workflow.set_current_details(order_details(order, self._next_timer))
+        await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
+
+    async def _finish(self, lines: list[LineOutcome]) -> OrderOutcome:
+        self._next_timer = ""
+        await self._publish()
+        await self._record()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return OrderOutcome(order=self._order, lines=lines)
