@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import TLSConfig
 
+from starter.codec import codec_from_settings
 from starter.settings import Settings
 
 
@@ -16,7 +19,15 @@ class TemporalUnreachable(Exception):
 
 def data_converter(settings: Settings) -> DataConverter:
     # Pydantic models cross Temporal as JSON, Decimals as strings: money never becomes a float.
-    return pydantic_data_converter
+    codec = codec_from_settings(settings)
+    if codec is None:
+        return pydantic_data_converter
+    # Failure messages and stack traces can quote a phone or an address too: encrypt them as well.
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 async def connect_temporal(settings: Settings) -> Client:
