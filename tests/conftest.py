@@ -130,3 +130,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config._procure_exit_status = exitstatus  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A data directory for a whole local stack (PostgreSQL included), outside pytest's basetemp.
+
+    PostgreSQL runs as its own user when we are root, so every parent must stay traversable;
+    pytest resets its basetemp tree to mode 0700 whenever a session starts.
+    """
+    path = Path(tempfile.mkdtemp(prefix="procure-test-stack-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(params=["time-skipping", "dev-server"])
+def any_env(request: pytest.FixtureRequest) -> Iterator[WorkflowEnvironment]:
+    """Both servers, for the main paths: the test server skips time; the dev server is the real
+    thing (and the one whose histories keep the SDK's flags, so only its runs are recorded)."""
+    if request.param == "dev-server":
+        yield request.getfixturevalue("dev_env")
+    else:
+        yield request.getfixturevalue("time_env")

@@ -81,8 +81,7 @@ def wait_gone(processes: list[psutil.Process], timeout: float = 20) -> list[psut
     return [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
 
 
-async def test_up_serves_everything_then_stops_cleanly_and_keeps_its_data(tmp_path, stack_env):
-    data_dir = tmp_path / "data"
+async def test_up_serves_everything_then_stops_cleanly_and_keeps_its_data(data_dir, stack_env):
     stack = RunningStack(data_dir, stack_env)
     stack.start()
     family = stack.family()

@@ -8,7 +8,7 @@ from temporalio.service import RPCError
 
 from domain.messages import ApproveInput, ApproveResult, CancelInput, CancelResult
 from domain.progress import LineStatus, Stage
-from wf_harness import accept_all, catalog_with, offer, procurement_stack, reprice, request, supplier
+from wf_harness import accept_all, record_histories, catalog_with, offer, procurement_stack, reprice, request, supplier
 
 CATALOG = catalog_with(
     [supplier("b2b-A")],
@@ -16,8 +16,8 @@ CATALOG = catalog_with(
 )
 
 
-async def test_an_approver_releases_a_payment_above_the_threshold(time_env, db_pool):
-    async with procurement_stack(time_env, db_pool, CATALOG) as stack:
+async def test_an_approver_releases_a_payment_above_the_threshold(any_env, db_pool):
+    async with procurement_stack(any_env, db_pool, CATALOG) as stack:
         handle = await stack.start(request("PR-APPROVE", ("1", "纯棉T恤", 50), approval_threshold="1000.00"))
         waiting = await stack.order_in_status(handle, "awaiting_approval")
         assert "above the approval threshold 1000.00" in waiting.approval.reasons[0]
@@ -25,6 +25,7 @@ async def test_an_approver_releases_a_payment_above_the_threshold(time_env, db_p
         released = await handle.execute_update("approve", ApproveInput(by="li.manager"), result_type=ApproveResult)
         assert released.released == [waiting.order_id]
         state = await accept_all(stack, handle)
+        await record_histories(stack, handle, "approval")
     assert state.stage == Stage.COMPLETED
     assert state.orders[0].approval.approved_by == "li.manager"
     assert len(await stack.sim_get("payments")) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.progress import LineStatus, Stage
-from wf_harness import accept_all, catalog_with, offer, procurement_stack, request, sell_out, send_qc, supplier
+from wf_harness import accept_all, record_histories, catalog_with, offer, procurement_stack, request, sell_out, send_qc, supplier
 
 
 def tshirts(**a_overrides) -> dict:
@@ -20,11 +20,12 @@ def tshirts(**a_overrides) -> dict:
     )
 
 
-async def test_stock_gone_at_order_time_moves_the_line_to_the_next_candidate(time_env, db_pool):
+async def test_stock_gone_at_order_time_moves_the_line_to_the_next_candidate(any_env, db_pool):
     catalog = tshirts(behaviour={"stock_at_order": 0})
-    async with procurement_stack(time_env, db_pool, catalog) as stack:
+    async with procurement_stack(any_env, db_pool, catalog) as stack:
         handle = await stack.start(request("PR-NOSTOCK", ("1", "纯棉T恤", 50)))
         state = await accept_all(stack, handle)
+        await record_histories(stack, handle, "fallback")
     assert state.stage == Stage.COMPLETED
     line = state.lines[0]
     assert (line.status, line.received_qty, line.chosen.supplier_id) == (LineStatus.RECEIVED, 50, "b2b-B")
@@ -48,13 +49,14 @@ async def test_a_partial_failed_offer_list_buys_the_refused_line_elsewhere(time_
     assert state.lines[1].chosen.offer_id == "610000000005"
 
 
-async def test_qc_partial_rejection_is_refunded_and_bought_again_elsewhere(time_env, db_pool):
-    async with procurement_stack(time_env, db_pool, tshirts()) as stack:
+async def test_qc_partial_rejection_is_refunded_and_bought_again_elsewhere(any_env, db_pool):
+    async with procurement_stack(any_env, db_pool, tshirts()) as stack:
         handle = await stack.start(request("PR-QCREJECT", ("1", "纯棉T恤", 50)))
         first = await stack.order_in_status(handle, "awaiting_qc")
         result = await send_qc(stack, first, "reject", [("1", 10, "10 pieces have holes")])
         assert result.rejected == {"1": 10} and result.accepted == {"1": 40}
         state = await accept_all(stack, handle)
+        await record_histories(stack, handle, "qc-reject")
     assert state.stage == Stage.COMPLETED
     line = state.lines[0]
     assert (line.status, line.received_qty) == (LineStatus.RECEIVED, 50)

@@ -9,10 +9,12 @@ polling interval, the courier has moved four hours too.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
@@ -40,6 +42,12 @@ T = TypeVar("T")
 
 
 BeforeActivity = Callable[[str], None]
+
+FAST_TIMING = Timing(
+    logistics_poll_interval=timedelta(seconds=1), stuck_shipment_after=timedelta(seconds=30),
+    qc_reminder_after=timedelta(seconds=20), qc_escalate_after=timedelta(seconds=40),
+    approval_timeout=timedelta(seconds=60), payment_timeout=timedelta(seconds=60),
+)
 
 
 class _FollowTemporalTime(ActivityInboundInterceptor):
@@ -81,6 +89,7 @@ class Stack:
     # How the test lets time pass while it waits: the time-skipping server moves only when told.
     pass_time: Callable[[], Awaitable[None]]
     follow: FollowTemporalTime
+    time_skipping: bool
 
     def before(self, activity_type: str, action: Callable[[], None], *, once: bool = True) -> None:
         """Run ``action`` just before the next ``activity_type`` step (once, by default)."""
@@ -155,15 +164,19 @@ async def procurement_stack(
     start_clock=None,
 ) -> AsyncIterator[Stack]:
     client = env.client
+    # Tokens are issued on the simulator's clock: start it where Temporal's clock starts (now).
+    clock = SimClock.frozen(start_clock or datetime.now(timezone.utc))
     if env.supports_time_skipping:
         async def pass_time() -> None:
             await env.sleep(timedelta(minutes=30))
     else:
-        async def pass_time() -> None:
-            await asyncio.sleep(0.1)
+        # A real server's timers run in real time: short ones, and a courier that hurries.
+        timing = timing or FAST_TIMING
 
-    # Tokens are issued on the simulator's clock: start it where Temporal's clock starts (now).
-    clock = SimClock.frozen(start_clock or datetime.now(timezone.utc))
+        async def pass_time() -> None:
+            clock.advance(timedelta(hours=2))
+            await asyncio.sleep(0.2)
+
     sim = Simulator(parse_catalog(catalog), clock=clock)
     transport = httpx.ASGITransport(app=sim.app)
     queue = f"procurement-{uuid.uuid4().hex[:8]}"
@@ -177,7 +190,7 @@ async def procurement_stack(
         async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool)), \
                 Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway), interceptors=[follow]):
             yield Stack(client=client, sim=sim, admin=admin, pool=pool, task_queue=queue, config=config,
-                        pass_time=pass_time, follow=follow)
+                        pass_time=pass_time, follow=follow, time_skipping=env.supports_time_skipping)
 
 
 def supplier(member_id: str, **overrides: Any) -> dict[str, Any]:
@@ -247,3 +260,20 @@ async def accept_all(stack: Stack, handle: WorkflowHandle) -> ProcurementState:
                 await send_qc(stack, order)
                 done.add(order.out_order_id)
         await stack.pass_time()
+
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+
+
+async def record_histories(stack: Stack, handle: WorkflowHandle, name: str) -> None:
+    """With RECORD_HISTORIES=1, keep this run's histories (the procurement and each order) in
+    tests/histories/ for the replay test; otherwise do nothing."""
+    if os.environ.get("RECORD_HISTORIES") != "1" or stack.time_skipping:
+        return  # the test server drops the SDK's flags from histories: only real-server runs replay
+    HISTORIES.mkdir(exist_ok=True)
+    state = await stack.state(handle)
+    ids = [handle.id] + [o.workflow_id for o in state.orders if o.workflow_id]
+    for workflow_id in ids:
+        history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
+        # The workflow id is part of what a workflow computes (our outOrderIds): keep it.
+        (HISTORIES / f"{name}--{workflow_id}.json").write_text(history.to_json())
