@@ -48,6 +48,7 @@ class SupplierOrderWorkflow:
         self._poke = False
         self._shipment: ShipmentView | None = None
         self._next_timer = ""
+        self._published = ""
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -358,6 +359,13 @@ class SupplierOrderWorkflow:
         if next_timer is not None:
             self._next_timer = next_timer
         order = self._order
+        workflow.set_current_details(order_details(order, self._next_timer))
+        # Polls alone change nothing a person acts on: they neither add search-attribute events
+        # nor wake the parent, which keeps both histories short while a parcel travels.
+        signature = order.model_dump_json(exclude={"shipment": {"polls"}})
+        if signature == self._published:
+            return
+        self._published = signature
         stage = stage_of_orders([order.status]) or (
             Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
             Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
@@ -369,7 +377,6 @@ class SupplierOrderWorkflow:
             sa.ORDER_IDS.value_set([order.order_id] if order.order_id else []),
             sa.AMOUNT.value_set(float(order.amount)),
         ])
-        workflow.set_current_details(order_details(order, self._next_timer))
         await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
 
     async def _finish(self, lines: list[LineOutcome]) -> OrderOutcome:
