@@ -7,6 +7,8 @@ this module only keeps the books and moves time forward.
 
 from __future__ import annotations
 
+import time
+
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +22,7 @@ from simulator.orders import Order, Payment, Refund
 # JSON doubles loses precision here exactly as it would in production.
 ORDER_ID_BASE = 3_701_234_567_000_000_000
 ORDER_ID_STEP = 10_007  # > 50 entries per order, so entry ids (order id + n) never collide
+ORDER_ID_SPAN = 10_000_000_000  # room for ~1e6 orders per simulator start
 
 
 class Market:
@@ -28,6 +31,11 @@ class Market:
         self.clock = clock
         # Where people reach this simulator (for the cashier link); updated from each request.
         self.public_url = "http://127.0.0.1:8688"
+        # 1688 never reuses an order id. Numbering from the start time (and never restarting
+        # within a process, not even on reset) keeps a restarted simulator from handing out ids
+        # that a ledger already holds for other orders.
+        self._order_id_base = ORDER_ID_BASE + (int(time.time()) % 10_000_000) * ORDER_ID_SPAN
+        self._order_seq = 0
         self.reset()
 
     def reset(self) -> None:
@@ -38,7 +46,6 @@ class Market:
         self.payments: list[Payment] = []
         self.refunds: list[Refund] = []
         self.events: list[dict[str, Any]] = []
-        self._order_seq = 0
         self._refund_seq = 0
         self._event_seq = 1000
         self.shipment_seq = 0
@@ -65,7 +72,7 @@ class Market:
     # --- ids -----------------------------------------------------------------------------------
     def new_order_id(self) -> int:
         self._order_seq += 1
-        return ORDER_ID_BASE + self._order_seq * ORDER_ID_STEP
+        return self._order_id_base + self._order_seq * ORDER_ID_STEP
 
     def new_refund_id(self) -> str:
         self._refund_seq += 1

@@ -1,17 +1,49 @@
-"""`procure`: the command line for buyers, QC staff, approvers and ops."""
+"""`procure`: the command line for buyers, QC staff, approvers and ops.
+
+Exit status (INTERFACES.md section 2): 0 done, 1 the procurement failed or the system refused,
+2 bad input, 3 Temporal (or a worker behind it) cannot be reached. Every command checks what it
+was given before it contacts anything, so bad input never touches a workflow.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from starter.settings import SettingsError, load_settings
+from pydantic import TypeAdapter, ValidationError
+from temporalio.service import RPCError
+
+from domain.progress import Stage
+from domain.request import Identifier
+from starter import qc
+from starter.approve import approve, approve_input, approve_text
+from starter.cancel import cancel, cancel_input, cancel_text
+from starter.connection import TemporalUnreachable, connect_temporal
+from starter.demo import run_demo
+from starter.exit_status import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    CommandError,
+    is_unreachable,
+)
+from starter.links import workflow_url
+from starter.listing import list_procurements, rows_json, rows_text
+from starter.settings import Settings, SettingsError, load_settings
 from starter.stack import StackError, StackOptions, run_up
+from starter.start import read_request, start_procurement, started_text, wait_exit_status, wait_for_result
+from starter.status import fetch_state, status_json, status_text
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_UNREACHABLE", "build_parser", "run", "main"]
 
 
 def _add_stack_options(parser: argparse.ArgumentParser) -> None:
@@ -20,13 +52,13 @@ def _add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ui-port", type=int, default=8233)
     parser.add_argument("--sim-port", type=int, default=8688)
     parser.add_argument("--catalog", type=Path, default=None, help="simulator catalog JSON (INTERFACES.md section 4)")
-    parser.add_argument("--sim-speed", type=float, default=None, help="simulated hours per real second for shipments")
+    parser.add_argument("--sim-speed", type=float, default=None, help="simulated seconds per real second for the 1688 simulator's clock")
     parser.add_argument("--no-worker", action="store_true", help="do not start a worker")
 
 
-def _stack_options(args: argparse.Namespace, settings) -> StackOptions:
+def _stack_options(args: argparse.Namespace, settings: Settings, *, data_dir: Path | None = None) -> StackOptions:
     return StackOptions(
-        data_dir=args.data_dir or settings.procure_data_dir,
+        data_dir=args.data_dir or data_dir or settings.procure_data_dir,
         temporal_port=args.temporal_port,
         ui_port=args.ui_port,
         sim_port=args.sim_port,
@@ -36,17 +68,178 @@ def _stack_options(args: argparse.Namespace, settings) -> StackOptions:
     )
 
 
+_IDENTIFIER = TypeAdapter(Identifier)
+
+
+def request_id(value: str) -> str:
+    """argparse type: a request id as the purchase request defines it (the same rule, one place)."""
+    try:
+        return _IDENTIFIER.validate_python(value)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"{value[:80]!r} is not a request id (1 to 64 letters, digits, '.', '_' or '-')"
+        ) from None
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, not {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="procure", description="Durable procurement on 1688.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="run the local stack in the foreground until Ctrl-C")
     _add_stack_options(up)
 
+    demo = commands.add_parser("demo", help="the local stack plus a sample procurement driven to the end")
+    _add_stack_options(demo)
+    demo.add_argument("--timeout", type=_positive, default=300, metavar="SECONDS",
+                      help="give up when the sample has not finished after this long (default 300)")
+
     worker = commands.add_parser("worker", help="run a worker for both task queues")
     worker.add_argument("--procurement-only", action="store_true")
     worker.add_argument("--alibaba-only", action="store_true")
+
+    start = commands.add_parser("start", help="validate a purchase request (JSON or YAML) and start its procurement")
+    start.add_argument("file", type=Path, metavar="FILE")
+    start.add_argument("--wait", action="store_true", help="wait for the end and print the summary (exit 0 if every line was received)")
+    start.add_argument("--json", action="store_true")
+
+    status = commands.add_parser("status", help="the live state of one procurement")
+    status.add_argument("request_id", type=request_id, metavar="REQUEST_ID")
+    status.add_argument("--json", action="store_true")
+
+    listing = commands.add_parser("list", help="open and recent procurements")
+    listing.add_argument("--stage", type=str.upper, choices=[s.value for s in Stage], metavar="STAGE",
+                         help="only this stage: " + ", ".join(s.value for s in Stage))
+    listing.add_argument("--limit", type=_positive, default=50)
+    listing.add_argument("--json", action="store_true")
+
+    qc.add_arguments(commands.add_parser(
+        "qc", help="the warehouse's QC result for one 1688 order",
+        description="procure qc ORDER_ID accept | reject --line L --rejected N --reason TEXT [--line ...]",
+    ))
+
+    approval = commands.add_parser("approve", help="release the payments waiting for approval")
+    approval.add_argument("request_id", type=request_id, metavar="REQUEST_ID")
+    approval.add_argument("--by", default=None, metavar="NAME")
+
+    cancelling = commands.add_parser("cancel", help="cancel what is not paid yet")
+    cancelling.add_argument("request_id", type=request_id, metavar="REQUEST_ID")
+    cancelling.add_argument("--reason", default=None, metavar="TEXT")
+    cancelling.add_argument("--by", default=None, metavar="NAME")
     return parser
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# --- commands that talk to Temporal -------------------------------------------------------------
+# Each one checks its input first, then connects; errors travel as starter.exit_status errors.
+
+
+async def _start(args: argparse.Namespace, settings: Settings) -> int:
+    request = read_request(args.file)
+    client = await connect_temporal(settings)
+    started = await start_procurement(client, request, settings)
+    url = workflow_url(settings, started.workflow_id)
+    data: dict[str, Any] = {"request_id": started.request_id, "workflow_id": started.workflow_id, "run_id": started.run_id,
+                            "started": started.new, "status": started.status, "web_ui": url}
+    if not args.json:
+        print(started_text(started, url, request), flush=True)
+    if not args.wait:
+        if args.json:
+            _print_json(data)
+        return EXIT_OK
+    if not args.json:
+        print("waiting for the end (Ctrl-C stops waiting; the procurement goes on)...", flush=True)
+    state = await wait_for_result(client, started.workflow_id)
+    if args.json:
+        _print_json({**data, "state": status_json(state, web_ui=url)})
+    else:
+        print("\n" + status_text(state, web_ui=url))
+    return wait_exit_status(state)
+
+
+async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    client = await connect_temporal(settings)
+    state = await fetch_state(client, args.request_id)
+    url = workflow_url(settings, state.workflow_id)
+    if args.json:
+        _print_json(status_json(state, web_ui=url))
+    else:
+        print(status_text(state, web_ui=url))
+    return EXIT_OK
+
+
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    stage = Stage(args.stage) if args.stage else None
+    client = await connect_temporal(settings)
+    rows = await list_procurements(client, stage, args.limit)
+    if args.json:
+        _print_json(rows_json(rows))
+    else:
+        print(rows_text(rows, stage))
+    return EXIT_OK
+
+
+async def _qc(args: argparse.Namespace, settings: Settings) -> int:
+    message = qc.qc_input(args.order_id, args.decision, getattr(args, qc.ITEMS), args.by)
+    client = await connect_temporal(settings)
+    workflow_id, result = await qc.submit_qc(client, message)
+    print(qc.qc_text(message, result, workflow_id))
+    return EXIT_OK
+
+
+async def _approve(args: argparse.Namespace, settings: Settings) -> int:
+    message = approve_input(args.by)
+    client = await connect_temporal(settings)
+    result = await approve(client, args.request_id, message)
+    try:
+        state = await fetch_state(client, args.request_id)  # only to name suppliers and amounts
+    except CommandError:
+        state = None
+    print(approve_text(args.request_id, result, state))
+    return EXIT_OK
+
+
+async def _cancel(args: argparse.Namespace, settings: Settings) -> int:
+    message = cancel_input(args.reason, args.by)
+    client = await connect_temporal(settings)
+    print(cancel_text(args.request_id, await cancel(client, args.request_id, message)))
+    return EXIT_OK
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    # The demo reads its own settings: it sets short timers and the simulator first.
+    return await run_demo(args, _stack_options)
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
+    "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
+    "demo": _demo,
+}
+
+
+def _readable(unreachable: str) -> str:
+    # The SDK's connect error ends in a Rust debug dump; the OS's own words are what people need.
+    head, sep, tail = unreachable.partition(": Failed client connect")
+    reason = re.search(r'message: "([^"]+)"', tail)
+    return f"{head}: {reason.group(1).lower()}" if sep and reason else unreachable
+
+
+def _fail(command: str, lines: list[str], status: int) -> int:
+    for line in lines:
+        print(f"procure {command}: {line}", file=sys.stderr)
+    return status
 
 
 def run(argv: list[str]) -> int:
@@ -69,12 +262,32 @@ def run(argv: list[str]) -> int:
 
         forwarded = [flag for flag, on in (("--procurement-only", args.procurement_only), ("--alibaba-only", args.alibaba_only)) if on]
         return worker.main(forwarded)
-    parser.error(f"unknown command {args.command}")
-    return EXIT_BAD_INPUT
+    handler = _COMMANDS.get(args.command)
+    if handler is None:
+        parser.error(f"unknown command {args.command}")
+    try:
+        return asyncio.run(handler(args, settings))
+    except CommandError as exc:
+        return _fail(args.command, exc.lines(), exc.exit_status)
+    except TemporalUnreachable as exc:
+        return _fail(args.command, [_readable(str(exc))], EXIT_UNREACHABLE)
+    except StackError as exc:
+        return _fail(args.command, [str(exc)], EXIT_FAILED)
+    except RPCError as exc:
+        if is_unreachable(exc):
+            return _fail(args.command, [f"lost the connection to Temporal at {settings.temporal_address}: {exc.message}"],
+                         EXIT_UNREACHABLE)
+        return _fail(args.command, [f"Temporal refused the request: {exc.message}"], EXIT_FAILED)
+    except KeyboardInterrupt:
+        # Only this command stops; a started procurement is a workflow and carries on.
+        return _fail(args.command, ["interrupted"], EXIT_INTERRUPTED)
 
 
 def main() -> None:
-    code = run(sys.argv[1:])
+    try:
+        code = run(sys.argv[1:])
+    except SystemExit as exc:  # argparse: --help (0) and bad arguments (2)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_BAD_INPUT)
     sys.stdout.flush()
     sys.stderr.flush()
     # Skip interpreter finalisation: the Temporal SDK can abort there after all work succeeded

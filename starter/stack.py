@@ -46,6 +46,9 @@ def temporal_test_server_path() -> str:
 
 def ensure_port_free(port: int, what: str, flag: str, host: str = "127.0.0.1") -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves bind: connections of a stack that just stopped linger in
+        # TIME_WAIT and must not block a restart; a live listener still makes bind fail.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -108,6 +108,7 @@ class ProcurementWorkflow:
     @workflow.update(name=messages.CANCEL_UPDATE, description="Cancel what is not paid yet; says what could not be cancelled.")
     async def cancel(self, cancel: CancelInput) -> CancelResult:
         self._cancel = cancel
+        self._state.cancel_reason = cancel.reason
         self._dirty = True
         cancelled: list[str] = []
         kept: list[NotCancelled] = []

@@ -1,0 +1,24 @@
+"""Links into the Temporal Web UI, printed next to every procurement a command touches."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from starter.settings import Settings
+
+UI_URL_VARIABLE = "PROCURE_UI_URL"
+
+
+def ui_base_url(settings: Settings, environ: dict[str, str] | None = None) -> str:
+    """PROCURE_UI_URL when set; else the dev server's convention: the UI on the gRPC port + 1000."""
+    configured = (environ if environ is not None else os.environ).get(UI_URL_VARIABLE, "").strip()
+    if configured:
+        return configured.rstrip("/")
+    host, _, port = settings.temporal_address.rpartition(":")
+    return f"http://{host}:{int(port) + 1000}"
+
+
+def workflow_url(settings: Settings, workflow_id: str, *, base: str | None = None) -> str:
+    namespace = quote(settings.temporal_namespace, safe="")
+    return f"{base or ui_base_url(settings)}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
