@@ -19,7 +19,16 @@ demo: $(STAMP)
 up: $(STAMP)
 	$(BIN)/procure up
 
-test: $(STAMP)
+# The Web UI test drives Debian's chromium (no browser download at run time).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "the Web UI test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

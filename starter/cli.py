@@ -54,6 +54,8 @@ def _add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", type=Path, default=None, help="simulator catalog JSON (INTERFACES.md section 4)")
     parser.add_argument("--sim-speed", type=float, default=None, help="simulated seconds per real second for the 1688 simulator's clock")
     parser.add_argument("--no-worker", action="store_true", help="do not start a worker")
+    parser.add_argument("--codec-port", type=int, default=8081,
+                        help="codec server for the Web UI, started when PAYLOAD_ENCRYPTION_KEY is set (default 8081)")
 
 
 def _stack_options(args: argparse.Namespace, settings: Settings, *, data_dir: Path | None = None) -> StackOptions:
@@ -65,6 +67,7 @@ def _stack_options(args: argparse.Namespace, settings: Settings, *, data_dir: Pa
         catalog=args.catalog,
         sim_speed=args.sim_speed,
         worker=not args.no_worker,
+        codec_port=args.codec_port,
     )
 
 
@@ -102,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stack_options(demo)
     demo.add_argument("--timeout", type=_positive, default=300, metavar="SECONDS",
                       help="give up when the sample has not finished after this long (default 300)")
+
+    commands.add_parser("codec-server", help="serve /encode and /decode for the Web UI and the CLI (see --help)",
+                        add_help=False)
+    commands.add_parser("codec-key", help="print a new payload encryption key entry for PAYLOAD_ENCRYPTION_KEY")
 
     worker = commands.add_parser("worker", help="run a worker for both task queues")
     worker.add_argument("--procurement-only", action="store_true")
@@ -243,6 +250,15 @@ def _fail(command: str, lines: list[str], status: int) -> int:
 
 
 def run(argv: list[str]) -> int:
+    if argv[:1] == ["codec-server"]:
+        from starter import codec_server
+
+        return codec_server.main(argv[1:])
+    if argv[:1] == ["codec-key"]:
+        from starter.codec import generate_key
+
+        print(generate_key())
+        return EXIT_OK
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -64,6 +64,7 @@ class StackOptions:
     catalog: Path | None = None
     sim_speed: float | None = None
     worker: bool = True
+    codec_port: int = 8081
     host: str = "127.0.0.1"
     extra_temporal_args: list[str] = field(default_factory=list)
 
@@ -93,6 +94,34 @@ class Stack:
         return f"http://{self.options.host}:{self.options.ui_port}"
 
     @property
+    def encrypted(self) -> bool:
+        key = self.settings.payload_encryption_key
+        return key is not None and bool(key.get_secret_value().strip())
+
+    @property
+    def codec_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.codec_port}"
+
+    async def _start_codec_server(self) -> None:
+        # The dev UI cannot send a bearer token, so the local codec server runs on loopback only,
+        # without one (docs/operations.md: in production it sits behind an authenticating proxy).
+        opts = self.options
+        await self._spawn("codec-server", sys.executable, "-m", "starter.codec_server", "--host", opts.host,
+                          "--port", str(opts.codec_port), "--ui-origin", self.ui_url, "--no-token")
+        await self._wait_until("codec-server", self._tcp_ready(opts.host, opts.codec_port), timeout=20)
+
+    def _tcp_ready(self, host: str, port: int):
+        async def ready() -> bool:
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                return False
+            writer.close()
+            return True
+
+        return ready
+
+    @property
     def simulator_url(self) -> str | None:
         if not self.settings.uses_simulator:
             return None
@@ -114,12 +143,16 @@ class Stack:
         ensure_port_free(opts.ui_port, "Temporal Web UI", "--ui-port", opts.host)
         if self.settings.uses_simulator:
             ensure_port_free(opts.sim_port, "1688 simulator", "--sim-port", opts.host)
+        if self.encrypted:
+            ensure_port_free(opts.codec_port, "codec server", "--codec-port", opts.host)
         if opts.catalog is not None and not opts.catalog.is_file():
             raise StackError(f"catalog file not found: {opts.catalog}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         try:
             await self._start_database()
+            if self.encrypted:
+                await self._start_codec_server()
             await self._start_temporal()
             if self.settings.uses_simulator:
                 await self._start_simulator()
@@ -171,6 +204,7 @@ class Stack:
             "--sqlite-pragma", "synchronous=normal",
             "--log-level", "warn",
             *search_attributes.cli_arguments(),
+            *(["--ui-codec-endpoint", self.codec_url] if self.encrypted else []),
             *opts.extra_temporal_args,
         )
         await self._wait_until("temporal", self._temporal_ready, timeout=30)
@@ -249,6 +283,8 @@ class Stack:
             lines.append(f"1688 simulator  {self.simulator_url}")
         else:
             lines.append(f"1688 gateway    {self.settings.gateway_url}")
+        if self.encrypted:
+            lines.append(f"Codec server    {self.codec_url}  (payloads encrypted; the Web UI decodes through it)")
         lines.append(f"Worker          {'running' if self.options.worker else 'not started (--no-worker)'}")
         lines.append(f"Logs            {self.data_dir / 'logs'}")
         return "\n".join(lines)
