@@ -85,3 +85,19 @@ async def test_approving_when_nothing_waits_is_refused_and_changes_nothing(time_
         history = await handle.fetch_history()
         assert not any(e.HasField("workflow_execution_update_accepted_event_attributes") for e in history.events)
         await accept_all(stack, handle)
+
+
+async def test_without_password_free_payment_a_person_pays_through_the_link(time_env, db_pool):
+    catalog = catalog_with(CATALOG["suppliers"], CATALOG["offers"], protocol_pay_open=False)
+    async with procurement_stack(time_env, db_pool, catalog) as stack:
+        handle = await stack.start(request("PR-LINK", ("1", "纯棉T恤", 50)))
+        waiting = await stack.order_in_status(handle, "awaiting_payment")
+        assert waiting.payment is not None and waiting.payment.payment_url
+        assert any("needs a person to pay" in a for a in waiting.alerts)
+        assert await stack.sim_get("payments") == []
+        # Someone in finance opens the link and pays at the cashier.
+        (await stack.admin.post(f"/_sim/orders/{waiting.order_id}/pay")).raise_for_status()
+        state = await accept_all(stack, handle)
+    assert state.stage == Stage.COMPLETED
+    assert state.orders[0].payment.method == "payment_link" and state.orders[0].payment.paid
+    assert len(await stack.sim_get("payments")) == 1
