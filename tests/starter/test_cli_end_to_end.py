@@ -65,6 +65,11 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from start_stack(tmp_path_factory, DEMO_CATALOG_PATH)
+
+
+def start_stack(tmp_path_factory: pytest.TempPathFactory, catalog: Path) -> Iterator[Stack]:
+    """`procure up` on ``catalog`` with a fast clock, until the generator is closed."""
     data_dir = tmp_path_factory.mktemp("e2e")
     temporal_port, ui_port, sim_port = free_port(), free_port(), free_port()
     env = dict(os.environ)
@@ -77,7 +82,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     })
     process = subprocess.Popen(
         [*PROCURE, "up", "--data-dir", str(data_dir), "--temporal-port", str(temporal_port), "--ui-port", str(ui_port),
-         "--sim-port", str(sim_port), "--catalog", str(DEMO_CATALOG_PATH), "--sim-speed", "36000"],
+         "--sim-port", str(sim_port), "--catalog", str(catalog), "--sim-speed", "36000"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
     )
     output: list[str] = []
