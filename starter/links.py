@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote
 
 from starter.settings import Settings
 
-UI_URL_VARIABLE = "PROCURE_UI_URL"
 
-
-def ui_base_url(settings: Settings, environ: dict[str, str] | None = None) -> str:
-    """PROCURE_UI_URL when set; else the dev server's convention: the UI on the gRPC port + 1000."""
-    configured = (environ if environ is not None else os.environ).get(UI_URL_VARIABLE, "").strip()
+def ui_base_url(settings: Settings) -> str:
+    """PROCURE_UI_URL when set (environment or .env); else the dev server's convention: the UI
+    on the gRPC port + 1000."""
+    configured = (settings.procure_ui_url or "").strip()
     if configured:
         return configured.rstrip("/")
     host, _, port = settings.temporal_address.rpartition(":")

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     approval_timeout: Duration = timedelta(hours=48)
 
     procure_data_dir: Path = Path(".procure")
+    # Where people open the Web UI; None means the dev server's convention (gRPC port + 1000).
+    procure_ui_url: str | None = None
     simulator_port: int = Field(default=DEFAULT_SIMULATOR_PORT, gt=0, lt=65536)
 
     @field_validator("temporal_address")

@@ -79,3 +79,12 @@ def test_a_real_gateway_needs_credentials(monkeypatch):
     with pytest.raises(SettingsError) as caught:
         load_settings().alibaba_credentials()
     assert any(p.startswith("ALIBABA_APP_SECRET:") for p in caught.value.problems)
+
+
+def test_the_web_ui_address_comes_from_settings_or_the_dev_server_convention(monkeypatch, tmp_path):
+    from starter.links import workflow_url
+
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:17233")
+    assert workflow_url(load_settings(), "pr-X") == "http://127.0.0.1:18233/namespaces/default/workflows/pr-X"
+    (tmp_path / ".env").write_text("PROCURE_UI_URL=https://temporal.example.com/\n")
+    assert workflow_url(load_settings(), "pr-X") == "https://temporal.example.com/namespaces/default/workflows/pr-X"
