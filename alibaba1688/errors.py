@@ -234,6 +234,7 @@ _BY_CODE: dict[str, type[Alibaba1688Error]] = {
     "500_001": ProductOfflineError,
     "OFFER_NOT_FOUND": ProductOfflineError,
     "PAY_AMOUNT_MISMATCH": PaymentError,
+    "PAY_REFUSED": PaymentError,
     "PROTOCOL_PAY_NOT_OPEN": PaymentError,
 }
 

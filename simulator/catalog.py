@@ -56,6 +56,8 @@ class AppSettings(_Model):
     usage_quota: int | None = Field(default=None, ge=0)
     denied_apis: list[str] = Field(default_factory=list)
     protocol_pay_open: bool = True
+    # Suppliers whose orders 1688 will not let us pay (risk control, a frozen seller account).
+    refuse_payment_for: list[str] = Field(default_factory=list)
     auth_code: str | None = None
     close_order_min_seconds: float = Field(default=10.0, ge=0)
     buyer_member_id: str = "b2b-buyer0001"

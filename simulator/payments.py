@@ -57,6 +57,8 @@ def prepare_pay(market: Market, params: Params) -> Reply:
         return nested_error("PROTOCOL_PAY_NOT_OPEN", "未开通免密支付")
     if order.status != "waitbuyerpay":
         return nested_error("ORDER_STATUS_ERROR", f"订单状态不是待付款: {order.status}")
+    if order.supplier_id in market.catalog.app.refuse_payment_for:
+        return nested_error("PAY_REFUSED", "支付失败: 该订单被风控拦截")
     amount = param.get("payAmount")
     if amount not in (None, "") and as_int(amount, "payAmount") != to_fen(order.total):
         return nested_error("PAY_AMOUNT_MISMATCH",

@@ -90,3 +90,19 @@ async def test_no_candidate_left_fails_with_a_reason_per_line(time_env, db_pool)
     assert all(l.status == LineStatus.UNFULFILLED and l.reason for l in state.lines)
     assert "no offer" in state.lines[1].reason
     assert await stack.sim_get("orders") == []
+
+
+async def test_a_refused_payment_cancels_the_order_and_buys_the_line_elsewhere(time_env, db_pool):
+    catalog = tshirts()
+    catalog["app"]["refuse_payment_for"] = ["b2b-A"]
+    async with procurement_stack(time_env, db_pool, catalog) as stack:
+        handle = await stack.start(request("PR-PAYREFUSED", ("1", "纯棉T恤", 50)))
+        state = await accept_all(stack, handle)
+    assert state.stage == Stage.COMPLETED
+    assert state.lines[0].received_qty == 50 and state.lines[0].chosen.supplier_id == "b2b-B"
+    refused = next(o for o in state.orders if o.supplier_id == "b2b-A")
+    assert refused.status.value == "cancelled" and "payment refused" in refused.reason
+    orders = {o["supplier_id"]: o["status"] for o in await stack.sim_get("orders")}
+    assert orders == {"b2b-A": "cancel", "b2b-B": "confirm_goods"}
+    paid_from_b = [o.order_id for o in state.orders if o.supplier_id == "b2b-B"]
+    assert [p["order_id"] for p in await stack.sim_get("payments")] == paid_from_b
