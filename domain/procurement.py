@@ -22,6 +22,9 @@ class Timing(BaseModel):
     approval_timeout: timedelta = timedelta(hours=48)
     approval_reminders: int = Field(default=3, ge=0, le=20)  # spread evenly before the deadline
     payment_timeout: timedelta = timedelta(hours=48)  # for a person paying through the link
+    # A parcel can travel for weeks: after this many polls (or sooner, when Temporal suggests it)
+    # an order continues as new so its history stays short.
+    polls_per_run: int = Field(default=500, ge=1)
 
 
 class ProcurementConfig(BaseModel):
@@ -37,6 +40,13 @@ class ProcurementInput(BaseModel):
     config: ProcurementConfig = Field(default_factory=ProcurementConfig)
 
 
+class ShipmentResume(BaseModel):
+    """Where the courier was when an order continued as new, so polling picks up from there."""
+
+    progress: tuple[int, int]
+    last_moved_at: str  # ISO time
+
+
 class SupplierOrderInput(BaseModel):
     request_id: str
     parent_workflow_id: str
@@ -44,3 +54,4 @@ class SupplierOrderInput(BaseModel):
     approval_threshold: Yuan | None = None
     quoted_unit_prices: dict[str, Yuan] = Field(default_factory=dict)  # line_id -> per unit, tax included
     config: ProcurementConfig = Field(default_factory=ProcurementConfig)
+    resume: ShipmentResume | None = None  # set when this run continues a paid, travelling order

@@ -9,7 +9,7 @@ is reported to the parent procurement, which buys rejected or failed quantities 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from temporalio import workflow
@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import messages
     from domain.messages import ApproveInput, CancelInput, QcInput, QcResult
     from domain.order import CancelOrderRequest, CancelOrderResult, OrderView, PaymentRequest, PaymentResult, price_drift
-    from domain.procurement import SupplierOrderInput
+    from domain.procurement import ShipmentResume, SupplierOrderInput
     from domain.progress import (
         Approval, LineOutcome, OrderOutcome, OrderSnapshot, OrderStatus, Payment, Qc, QcLine, Refund, Shipment,
         stage_of_orders, Stage,
@@ -89,9 +89,10 @@ class SupplierOrderWorkflow:
     @workflow.run
     async def run(self, input: SupplierOrderInput) -> OrderOutcome:
         await self._publish()
-        outcome = await self._verify_approve_pay()
-        if outcome is not None:
-            return await self._finish(outcome)
+        if input.resume is None:  # a run that continues as new was paid already
+            outcome = await self._verify_approve_pay()
+            if outcome is not None:
+                return await self._finish(outcome)
         if not await self._follow_shipment():
             return await self._finish(self._failed_lines("the seller closed the order after payment", offer_failed=True))
         await self._await_qc()
@@ -214,10 +215,14 @@ class SupplierOrderWorkflow:
         """Poll until the warehouse signs; False if the seller closed the order instead."""
         order = self._order
         timing = self._input.config.timing
+        resume = self._input.resume
         order.status = OrderStatus.IN_TRANSIT
-        order.shipment = Shipment(status="NOT_SHIPPED", last_moved_at=workflow.now().isoformat())
-        last_progress = (-1, -1)
-        last_moved = workflow.now()
+        if resume is None or order.shipment is None:
+            order.shipment = Shipment(status="NOT_SHIPPED", last_moved_at=workflow.now().isoformat())
+            last_progress, last_moved = (-1, -1), workflow.now()
+        else:
+            last_progress, last_moved = resume.progress, datetime.fromisoformat(resume.last_moved_at)
+        polls_this_run = 0
         while True:
             view = await self._get_order("check order status")
             if view.is_closed:
@@ -248,6 +253,13 @@ class SupplierOrderWorkflow:
                                               timeout_summary=f"next logistics poll for order {order.order_id}")
             except asyncio.TimeoutError:
                 pass
+            polls_this_run += 1
+            if polls_this_run >= timing.polls_per_run or workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._input.model_copy(update={
+                    "order": order,
+                    "resume": ShipmentResume(progress=last_progress, last_moved_at=last_moved.isoformat()),
+                }))
 
     async def _await_qc(self) -> None:
         timing = self._input.config.timing

@@ -77,3 +77,18 @@ async def test_bad_qc_results_are_refused_and_a_good_one_settles_the_order(time_
     assert state.stage == Stage.COMPLETED
     history = [e for e in (await handle.fetch_history()).events]
     assert history  # the run completed with every refused update kept out of it
+
+
+async def test_a_long_journey_continues_as_new_and_picks_up_where_it_was(time_env, db_pool):
+    from domain.procurement import Timing
+
+    async with procurement_stack(time_env, db_pool, catalog(), timing=Timing(polls_per_run=2)) as stack:
+        handle = await stack.start(request("PR-LONGTRIP", ("1", "纯棉T恤", 50)))
+        state = await accept_all(stack, handle)
+        order = state.orders[0]
+        last_run = await stack.client.get_workflow_handle(order.workflow_id).fetch_history()
+    started = last_run.events[0].workflow_execution_started_event_attributes
+    assert state.stage == Stage.COMPLETED and order.status.value == "received"
+    assert started.continued_execution_run_id  # the order continued as new along the way...
+    assert order.shipment.polls > 2 and order.shipment.status == "SIGN"  # ...without losing count
+    assert len(await stack.sim_get("payments")) == 1  # and paid once, not once per run
