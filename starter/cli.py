@@ -54,6 +54,8 @@ def _add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", type=Path, default=None, help="simulator catalog JSON (INTERFACES.md section 4)")
     parser.add_argument("--sim-speed", type=float, default=None, help="simulated seconds per real second for the 1688 simulator's clock")
     parser.add_argument("--no-worker", action="store_true", help="do not start a worker")
+    parser.add_argument("--push-port", type=int, default=None,
+                        help="push receiver the simulator sends order and logistics events to (default: --sim-port + 1)")
     parser.add_argument("--codec-port", type=int, default=8081,
                         help="codec server for the Web UI, started when PAYLOAD_ENCRYPTION_KEY is set (default 8081)")
 
@@ -68,6 +70,7 @@ def _stack_options(args: argparse.Namespace, settings: Settings, *, data_dir: Pa
         sim_speed=args.sim_speed,
         worker=not args.no_worker,
         codec_port=args.codec_port,
+        push_port=args.push_port if args.push_port is not None else args.sim_port + 1,
     )
 
 
@@ -109,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("codec-server", help="serve /encode and /decode for the Web UI and the CLI (see --help)",
                         add_help=False)
     commands.add_parser("codec-key", help="print a new payload encryption key entry for PAYLOAD_ENCRYPTION_KEY")
+    commands.add_parser("push-receiver", help="receive 1688 push messages and wake the orders they concern (see --help)",
+                        add_help=False)
 
     worker = commands.add_parser("worker", help="run a worker for both task queues")
     worker.add_argument("--procurement-only", action="store_true")
@@ -254,6 +259,10 @@ def run(argv: list[str]) -> int:
         from starter import codec_server
 
         return codec_server.main(argv[1:])
+    if argv[:1] == ["push-receiver"]:
+        from starter import push_receiver
+
+        return push_receiver.main(argv[1:])
     if argv[:1] == ["codec-key"]:
         from starter.codec import generate_key
 

@@ -65,6 +65,7 @@ class StackOptions:
     sim_speed: float | None = None
     worker: bool = True
     codec_port: int = 8081
+    push_port: int = 8689
     host: str = "127.0.0.1"
     extra_temporal_args: list[str] = field(default_factory=list)
 
@@ -145,6 +146,8 @@ class Stack:
             ensure_port_free(opts.sim_port, "1688 simulator", "--sim-port", opts.host)
         if self.encrypted:
             ensure_port_free(opts.codec_port, "codec server", "--codec-port", opts.host)
+        if self.settings.uses_simulator:
+            ensure_port_free(opts.push_port, "push receiver", "--push-port", opts.host)
         if opts.catalog is not None and not opts.catalog.is_file():
             raise StackError(f"catalog file not found: {opts.catalog}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -156,6 +159,7 @@ class Stack:
             await self._start_temporal()
             if self.settings.uses_simulator:
                 await self._start_simulator()
+                await self._start_push_receiver()
             if opts.worker:
                 await self._start_worker()
         except BaseException:
@@ -239,6 +243,17 @@ class Stack:
 
         return ready
 
+    async def _start_push_receiver(self) -> None:
+        """1688 pushes order and logistics events; here the simulator does, to this receiver."""
+        opts = self.options
+        await self._spawn("push-receiver", sys.executable, "-m", "starter.push_receiver",
+                          "--host", opts.host, "--port", str(opts.push_port))
+        await self._wait_until("push-receiver", self._tcp_ready(opts.host, opts.push_port), timeout=20)
+        async with httpx.AsyncClient(timeout=5) as http:
+            response = await http.post(f"http://{opts.host}:{opts.sim_port}/_sim/push",
+                                       json={"url": f"http://{opts.host}:{opts.push_port}/1688/push"})
+            response.raise_for_status()
+
     async def _start_worker(self) -> None:
         await self._spawn("worker", sys.executable, "-m", "worker")
 
@@ -281,6 +296,7 @@ class Stack:
         ]
         if self.simulator_url:
             lines.append(f"1688 simulator  {self.simulator_url}")
+            lines.append(f"Push receiver   http://{self.options.host}:{self.options.push_port}/1688/push")
         else:
             lines.append(f"1688 gateway    {self.settings.gateway_url}")
         if self.encrypted:

@@ -1,0 +1,52 @@
+"""1688's push messages wake an order sooner than its next logistics poll; forged ones wake nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from pydantic import SecretStr
+
+from domain.procurement import Timing
+from starter.push_receiver import PUSH_PATH, create_app
+from wf_harness import catalog_with, offer, procurement_stack, request, supplier
+
+CATALOG = catalog_with([supplier("b2b-A")], [offer("610000000001", "b2b-A", "纯棉T恤 白色", "45.00", 50)])
+# Timers far longer than the test: only a push can make the order move on in time.
+SLOW = Timing(logistics_poll_interval=timedelta(hours=6), qc_reminder_after=timedelta(days=1),
+              qc_escalate_after=timedelta(days=3))
+
+
+async def test_a_push_makes_the_order_read_1688_now_and_a_forged_one_is_refused(dev_env, db_pool):
+    async with procurement_stack(dev_env, db_pool, CATALOG, timing=SLOW) as stack:
+        receiver = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(dev_env.client, SecretStr("test123"))),
+                                     base_url="http://receiver")
+        handle = await stack.start(request("PR-PUSH", ("1", "纯棉T恤", 50)))
+        order = await stack.order_in_status(handle, "in_transit")
+
+        async def polled_once():
+            current = (await stack.state(handle)).orders[0]
+            return current.shipment and current.shipment.polls >= 1 and current
+
+        await stack.wait_for(polled_once, "the first logistics poll")
+        # The parcel travels and arrives; 1688 pushes the events to our receiver.
+        stack.sim.clock.advance(timedelta(days=5))
+        stack.sim.market.catch_up()
+        events, stack.sim.market.events = stack.sim.market.events, []
+        assert events, "the simulator emitted no push message"
+
+        forged = stack.sim.push.form(events[-1]) | {"_aop_signature": "0" * 40}
+        refused = await receiver.post(PUSH_PATH, data=forged)
+        assert refused.status_code == 401
+
+        woken = []
+        for event in events:
+            response = await receiver.post(PUSH_PATH, data=stack.sim.push.form(event))
+            assert response.status_code == 200
+            woken += response.json()["woken"]
+        assert order.workflow_id in woken
+
+        arrived = await stack.order_in_status(handle, "awaiting_qc")
+        assert arrived.shipment.status == "SIGN"
+        await handle.terminate("test over")
+
