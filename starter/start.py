@@ -79,17 +79,14 @@ def details(request: PurchaseRequest) -> str:
     if request.approval_threshold is not None:
         facts.append(f"approval above {request.approval_threshold:.2f} yuan")
     facts.append(f"deliver to {_cell(request.delivery.province)} {_cell(request.delivery.city)}")
-    rows = [
-        head + ": " + ", ".join(facts),
-        "",
-        "| line | keyword | quantity | price range | spec |",
-        "|---|---|---|---|---|",
-    ]
+    # A list, not a table: the Web UI's markdown puts no space between table cells.
+    rows = [head + ": " + ", ".join(facts), ""]
     for line in request.lines:
         low = f"{line.price_min:.2f}" if line.price_min is not None else "any"
         high = f"{line.price_max:.2f}" if line.price_max is not None else "any"
-        spec = ", ".join(f"{k}={v}" for k, v in line.spec.items()) or "-"
-        rows.append(f"| {_cell(line.line_id)} | {_cell(line.keyword)} | {line.quantity} | {low} - {high} | {_cell(spec)} |")
+        spec = ", ".join(f"{k}={v}" for k, v in line.spec.items())
+        rows.append(f"- line {_cell(line.line_id)}: {_cell(line.keyword)} x{line.quantity}, {low} - {high} yuan"
+                    + (f", {_cell(spec)}" if spec else ""))
     return "\n".join(rows)
 
 

@@ -2,66 +2,85 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from domain.money import yuan
 from domain.progress import OrderSnapshot, ProcurementState
 
+
+def duration_text(value: timedelta) -> str:
+    """`4h`, `30m`, `1d 2h`, `45s`: how people write durations, not `1 day, 0:00:00`."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts) or "0s"
+
+
+# The Web UI's markdown puts no space between table cells, so these pages use lists, and a blank
+# line before each list (its renderer starts a list only after one).
 
 def order_details(order: OrderSnapshot, next_timer: str = "") -> str:
     lines = [
         f"**Order {order.order_id or order.out_order_id}** from `{order.supplier_id}`: **{order.status.value}**",
         f"Amount {yuan(order.amount)} yuan (quoted {yuan(order.quoted_amount)})",
         "",
-        "| line | offer | qty | unit price |",
-        "|---|---|---|---|",
     ]
-    lines += [f"| {l.line_id} | {l.offer_id} | {l.quantity} | {yuan(l.unit_price)} |" for l in order.lines]
+    lines += [f"- line {l.line_id}: offer {l.offer_id} x{l.quantity} at {yuan(l.unit_price)}" for l in order.lines]
+    facts = []
     if order.approval.needed:
         who = f"approved by {order.approval.approved_by}" if order.approval.approved_by else f"waiting until {order.approval.deadline}"
-        lines.append(f"\nApproval: {'; '.join(order.approval.reasons)} ({who})")
+        facts.append(f"Approval: {'; '.join(order.approval.reasons)} ({who})")
     if order.payment:
-        lines.append(f"Payment: {yuan(order.payment.amount)} by {order.payment.method}, {'paid' if order.payment.paid else 'not paid yet'}")
+        facts.append(f"Payment: {yuan(order.payment.amount)} by {order.payment.method}, {'paid' if order.payment.paid else 'not paid yet'}")
         if order.payment.payment_url and not order.payment.paid:
-            lines.append(f"Pay here: {order.payment.payment_url}")
+            facts.append(f"Pay here: {order.payment.payment_url}")
     if order.shipment:
         s = order.shipment
-        lines.append(f"Shipment: {s.status} {s.company or ''} {s.tracking_no or ''} (polls {s.polls}{', STUCK' if s.stuck else ''})")
+        facts.append(f"Shipment: {s.status} {s.company or ''} {s.tracking_no or ''} (polls {s.polls}{', STUCK' if s.stuck else ''})")
         if s.last_event:
-            lines.append(f"Last event: {s.last_event}")
+            facts.append(f"Last event: {s.last_event}")
     if order.qc:
         rejected = sum(l.rejected_qty for l in order.qc.lines)
-        lines.append(f"QC: {order.qc.decision} ({rejected} rejected)")
+        facts.append(f"QC: {order.qc.decision} ({rejected} rejected)")
     if order.refund:
-        lines.append(f"Refund: {yuan(order.refund.amount)} yuan, {order.refund.status}")
+        facts.append(f"Refund: {yuan(order.refund.amount)} yuan, {order.refund.status}")
     if order.reason:
-        lines.append(f"Reason: {order.reason}")
+        facts.append(f"Reason: {order.reason}")
+    if facts:
+        lines += ["", *(f"- {fact}" for fact in facts)]
     if order.alerts:
-        lines.append("\n**Alerts**: " + " / ".join(order.alerts[-3:]))
+        lines += ["", "**Alerts**", "", *(f"- {alert}" for alert in order.alerts[-3:])]
     if next_timer:
-        lines.append(f"\nNext: {next_timer}")
+        lines += ["", f"Next: {next_timer}"]
     return "\n".join(lines)
 
 
 def procurement_details(state: ProcurementState, next_step: str = "") -> str:
-    lines = [
-        f"**{state.request_id}**: **{state.stage.value}**",
-        "",
-        "| line | keyword | qty | status | received | choice | landed/unit |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = [f"**{state.request_id}**: **{state.stage.value}**", ""]
     for line in state.lines:
-        choice = f"{line.chosen.offer_id} ({line.chosen.supplier_id})" if line.chosen else "-"
-        cost = str(yuan(line.chosen.landed_unit_cost)) if line.chosen else "-"
-        lines.append(f"| {line.line_id} | {line.keyword} | {line.quantity} | {line.status.value} | {line.received_qty} | {choice} | {cost} |")
+        text = f"- line {line.line_id} {line.keyword} x{line.quantity}: {line.status.value}, {line.received_qty} received"
+        if line.chosen:
+            text += f"; {line.chosen.offer_id} from {line.chosen.supplier_id} at {yuan(line.chosen.landed_unit_cost)} landed/unit"
+        lines.append(text)
     if state.orders:
-        lines += ["", "| order | supplier | status | amount |", "|---|---|---|---|"]
+        lines += ["", "**Orders**", ""]
         lines += [
-            f"| {o.order_id or o.out_order_id} | {o.supplier_id} | {o.status.value} | {yuan(o.amount)} |" for o in state.orders
+            f"- {o.order_id or o.out_order_id} from {o.supplier_id}: {o.status.value}, {yuan(o.amount)} yuan"
+            for o in state.orders
         ]
-    reasons = [f"line {l.line_id}: {l.reason}" for l in state.lines if l.reason]
-    if reasons:
-        lines.append("\n" + "\n".join(reasons))
-    if state.alerts:
-        lines.append("\n**Alerts**: " + " / ".join(state.alerts[-3:]))
+    reasons = [f"- line {l.line_id}: {l.reason}" for l in state.lines if l.reason]
+    if reasons:  # a list: plain lines would run together into one paragraph in the Web UI
+        lines += ["", *reasons]
+    # The person on call opens the procurement first: an open order's latest alert (stuck
+    # shipment, QC reminder or escalation, approval reminder, payment link) must show here too,
+    # not only on the order's own page.
+    alerts = state.alerts[-3:] + [o.alerts[-1] for o in state.orders if o.alerts and not o.status.is_final]
+    if alerts:
+        # The blank lines matter: the Web UI's renderer starts a list only after one.
+        lines += ["", "**Alerts**", "", *(f"- {alert}" for alert in alerts)]
     if next_step:
         lines.append(f"\nNext: {next_step}")
     return "\n".join(lines)

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.refund import ReceiptConfirmation, RefundReceipt, RefundRequest, refund_amount, refund_description
     from domain.shipment import ShipmentView
     from workflows import search_attributes as sa
-    from workflows.details import order_details
+    from workflows.details import duration_text, order_details
     from workflows.steps import call_1688, record, refusal
 
 ORDER_PROGRESS_SIGNAL = "order_progress"
@@ -246,7 +246,7 @@ class SupplierOrderWorkflow:
                 order.shipment.stuck = True
                 await self._alert("stuck-shipment", f"order {order.order_id}: the shipment has not moved since "
                                   f"{last_moved:%Y-%m-%d %H:%M} UTC (status {order.shipment.status})")
-            await self._publish(next_timer=f"next logistics poll in {timing.logistics_poll_interval}")
+            await self._publish(next_timer=f"next logistics poll in {duration_text(timing.logistics_poll_interval)}")
             self._poke = False
             try:
                 await workflow.wait_condition(lambda: self._poke, timeout=timing.logistics_poll_interval,
@@ -265,17 +265,24 @@ class SupplierOrderWorkflow:
         timing = self._input.config.timing
         self._order.status = OrderStatus.AWAITING_QC
         self._qc_open = True
-        await self._publish(next_timer=f"QC reminder after {timing.qc_reminder_after}")
-        waits = [("qc-reminder", timing.qc_reminder_after, "QC reminder"),
-                 ("qc-escalation", timing.qc_escalate_after - timing.qc_reminder_after, "QC escalation")]
-        for step, wait, label in waits:
+        order_id = self._order.order_id
+        await self._publish(next_timer=f"QC reminder in {duration_text(timing.qc_reminder_after)}")
+        waits = [
+            ("qc-reminder", timing.qc_reminder_after, "QC reminder",
+             f"order {order_id} waits for a QC result since the goods arrived",
+             f"QC escalation in {duration_text(timing.qc_escalate_after - timing.qc_reminder_after)}"),
+            ("qc-escalation", timing.qc_escalate_after - timing.qc_reminder_after, "QC escalation",
+             f"order {order_id} escalated: still no QC result since the goods arrived",
+             "waiting for QC staff (escalated)"),
+        ]
+        for step, wait, label, alert, then in waits:
             try:
                 await workflow.wait_condition(lambda: self._qc is not None, timeout=max(wait, timedelta(seconds=1)),
-                                              timeout_summary=f"{label} for order {self._order.order_id}")
+                                              timeout_summary=f"{label} for order {order_id}")
                 break
             except asyncio.TimeoutError:
-                verb = "waits for" if step == "qc-reminder" else "escalated: still no"
-                await self._alert(step, f"order {self._order.order_id} {verb} a QC result since the goods arrived")
+                self._next_timer = then
+                await self._alert(step, alert)
         await workflow.wait_condition(lambda: self._qc is not None)
         self._qc_open = False
 

@@ -104,7 +104,7 @@ async def test_start_once_then_report_the_existing_procurement(env, dev_env, tmp
     description = await handle.describe()
     assert await description.static_summary() == "{}: 3 lines, budget 8000.00, for store-17".format(request_id)
     details = await description.static_details()
-    assert "| 1 | 纯棉T恤 | 60 | 30.00 - 50.00 | 颜色=白色 |" in details
+    assert "- line 1: 纯棉T恤 x60, 30.00 - 50.00 yuan, 颜色=白色" in details
     assert "张三" not in details and "15251667788" not in details  # no receiver in the UI text
     attrs = description.typed_search_attributes
     assert {p.key.name: p.value for p in attrs} == {
