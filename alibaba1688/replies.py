@@ -248,6 +248,10 @@ def order(body: Any, status: int) -> models.Order:
 def order_page(body: Any, status: int) -> models.OrderPage:
     api = apis.LIST_ORDERS
     listing = wire.OrderList.model_validate(unwrap_top_level(api.key, body, status))
+    if listing.result is None and listing.total_record is None:
+        # An empty page says totalRecord 0. A reply with neither is not "no such order": read
+        # that way, the lookup before a second create would order twice.
+        raise malformed(api.key, "the order list carries neither result nor totalRecord", status)
     orders = [_order(view) for view in listing.result or []]
     return models.OrderPage(
         orders=orders,

@@ -143,3 +143,13 @@ async def _expect_malformed(api: str, reply: httpx.Response, call: Call, retryab
             pytest.fail(f"{type(leaked).__name__} leaked: {leaked}")
         else:
             pytest.fail("a malformed reply was accepted")
+
+
+def test_an_order_list_without_its_payload_is_malformed_not_empty():
+    from alibaba1688 import replies
+    from alibaba1688.errors import MalformedReplyError
+
+    with pytest.raises(MalformedReplyError) as caught:
+        replies.order_page({}, 200)
+    assert caught.value.outcome_unknown
+    assert replies.order_page({"result": [], "totalRecord": 0}, 200).orders == []
