@@ -37,7 +37,11 @@ def to_application_error(error: Alibaba1688Error) -> ApplicationError:
         str(error),
         {"code": error.code, "api": error.api},
         type=failure_type(error),
-        non_retryable=not error.retryable,
+        # When 1688 may have acted although we could not read its answer (a reply that breaks its
+        # schema is one), only another attempt finds out: create and pay look the order up first,
+        # refund and receipt re-read it. Failing for good here would abandon a paid order and buy
+        # its goods again elsewhere (tests/reliability: malformed replies).
+        non_retryable=not (error.retryable or error.outcome_unknown),
         next_retry_delay=delay,
     )
 

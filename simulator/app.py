@@ -25,7 +25,7 @@ from alibaba1688.signing import SIGNATURE_PARAM, sign
 from simulator import logistics, orders, payments, products, refunds
 from simulator.catalog import Catalog, demo_catalog
 from simulator.clock import SimClock
-from simulator.faults import Faults, LostReplyResponse
+from simulator.faults import Faults, LostReplyResponse, malformed_response
 from simulator.market import Market
 from simulator.push import PushSender
 from simulator.ratelimit import SlidingWindow
@@ -227,6 +227,10 @@ class Simulator:
             if reply.committed and self.faults.take_lost_reply(api):
                 self._record(api, namespace, "lost_reply", None, app_key)
                 return LostReplyResponse(api)
+            spoil = self.faults.take_malformed(api)
+            if spoil is not None:
+                self._record(api, namespace, "malformed", reply.error_code, app_key)
+                return malformed_response(spoil, reply.body, reply.status)
             self._record(api, namespace, "business_error" if reply.error_code else "ok", reply.error_code, app_key)
             return JSONResponse(reply.body, status_code=reply.status)
 

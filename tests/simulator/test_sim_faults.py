@@ -28,7 +28,7 @@ async def test_throttle_rate_and_clearing_faults(gw: Gateway, http: httpx.AsyncC
     response = await gw.call("product.search.keywordQuery", {"offerQueryParam": {"keyword": "帆布包"}})
     assert response.json()["error_code"] == "gw.QosAppFrequencyLimit"
     assert await admin(http, "faults", {}) == {"latency_ms": 0, "error_rate": 0.0, "throttle_rate": 0.0,
-                                                "lost_reply": {}, "seed": 0}
+                                                "lost_reply": {}, "malformed": {}, "seed": 0}
     assert (await gw.call("product.search.keywordQuery", {"offerQueryParam": {"keyword": "帆布包"}})).status_code == 200
 
 
