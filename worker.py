@@ -1,8 +1,9 @@
 """The worker: composition root for both task queues.
 
 The procurement queue runs the workflows and the ledger activities. The 1688 queue runs the
-activities that call the 1688 Open Platform, with a server-side, task-queue-wide rate limit so
-that every worker together stays inside the app's API quota.
+activities that call the 1688 Open Platform. Two limits keep every worker together inside the
+app's API quota: the queue's server-side activity rate, and a turn per HTTP call booked in
+PostgreSQL (`activities/call_quota.py`), because one activity may make several calls.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.gateway import ApiAudit
+from activities.call_quota import SharedCallQuota
+from activities.api_audit import ApiAudit
 from activities.ledger import LedgerActivities
 from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
@@ -48,10 +50,11 @@ async def database_url(settings: Settings) -> str:
     return embedded.url()
 
 
-def alibaba_client(settings: Settings, pool: asyncpg.Pool, **kwargs) -> Alibaba1688Client:
+def alibaba_client(settings: Settings, pool: asyncpg.Pool, audit: ApiAudit) -> Alibaba1688Client:
     app_key, app_secret, access_token, refresh_token = settings.alibaba_credentials()
+    quota = SharedCallQuota(pool, app_key, settings.alibaba_calls_per_minute)
     return Alibaba1688Client(
-        settings.gateway_url, app_key, app_secret, access_token, refresh_token, on_call=ApiAudit(pool), **kwargs
+        settings.gateway_url, app_key, app_secret, access_token, refresh_token, on_call=audit, pace=quota,
     )
 
 
@@ -118,7 +121,9 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
         client = await connect_temporal(settings)
         gateway = None
         if alibaba:
-            gateway = alibaba_client(settings, pool)
+            audit = ApiAudit(pool)
+            stack.push_async_callback(audit.aclose)  # before the pool closes
+            gateway = alibaba_client(settings, pool, audit)
             stack.push_async_callback(gateway.aclose)
         workers = build_workers(client, settings, pool, gateway, procurement=procurement)
         for worker in workers:

@@ -1,4 +1,5 @@
-"""What every 1688 activity shares: the client, error classification, and the audit trail.
+"""What every 1688 activity shares: the client and error classification (the audit trail is in
+`activities/api_audit.py`).
 
 Business refusals (out of stock, below MOQ, offline, order status...) become non-retryable
 `ApplicationError`s whose `type` names the refusal, so workflows can fall back on them.
@@ -8,22 +9,16 @@ delay. Messages come from the client, which has already scrubbed secrets out of 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TypeVar
 
-import asyncpg
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from alibaba1688 import Alibaba1688Client
-from alibaba1688.audit import CallRecord
 from alibaba1688.errors import Alibaba1688Error
-from ledger.api_calls import record_api_call
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 
 def failure_type(error: Alibaba1688Error) -> str:
@@ -63,31 +58,3 @@ class GatewayActivities:
             # A malformed reply lands here too, as type `MalformedReply`; the audit hook has
             # already recorded the call.
             raise to_application_error(error) from None
-
-
-class ApiAudit:
-    """The client's `on_call` hook: one `api_calls` row per HTTP call, tagged with the activity."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    async def __call__(self, record: CallRecord) -> None:
-        workflow_id = activity_id = None
-        attempt = None
-        if activity.in_activity():
-            info = activity.info()
-            workflow_id, activity_id, attempt = info.workflow_id, info.activity_id, info.attempt
-        try:
-            await record_api_call(
-                self._pool,
-                api=record.api,
-                params=record.params_redacted,
-                outcome=record.outcome,
-                error_code=record.error_code,
-                latency_ms=int(record.latency_ms),
-                workflow_id=workflow_id,
-                activity_id=activity_id,
-                attempt=attempt,
-            )
-        except Exception:  # an audit row must never turn a done 1688 call into a retry
-            log.warning("could not record the audit row of a %s call", record.api, exc_info=True)

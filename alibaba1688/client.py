@@ -48,6 +48,7 @@ from .models import (
     SearchPage,
     SupplierProfile,
 )
+from .pacing import CallPacer
 from .tokens import TokenSet, token_set_from_reply
 from .transport import Gateway, Reader
 from .wire import yuan_to_fen
@@ -73,7 +74,8 @@ class Alibaba1688Client:
     (``httpx.MockTransport``, ``httpx.ASGITransport``). ``on_call`` receives a redacted
     :class:`~alibaba1688.audit.CallRecord` for every HTTP call made, token refreshes included.
     ``on_token_refreshed`` receives the new :class:`~alibaba1688.tokens.TokenSet` after each
-    refresh (sync or async), so a worker can persist it.
+    refresh (sync or async), so a worker can persist it. ``pace`` is awaited before every
+    business call is sent (see :mod:`alibaba1688.pacing`); it may wait, or refuse the call.
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class Alibaba1688Client:
         timeout: float | httpx.Timeout = 20.0,
         on_call: OnCall | None = None,
         on_token_refreshed: OnTokenRefreshed | None = None,
+        pace: CallPacer | None = None,
         web_site: str = "1688",
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -103,6 +106,7 @@ class Alibaba1688Client:
             access_token_expires_at=access_token_expires_at,
         )
         self._on_token_refreshed = on_token_refreshed
+        self._pace = pace
         self._web_site = web_site
         self._clock = clock
         self._refresh_lock = asyncio.Lock()
@@ -167,7 +171,13 @@ class Alibaba1688Client:
     # --- calling ---------------------------------------------------------------------------
 
     async def _call(self, api: Api, params: Mapping[str, Any], read: Reader[T]) -> T:
-        """One business call with the user's token; on ``401`` refresh once and retry once."""
+        """One business call with the user's token; on ``401`` refresh once and retry once.
+
+        Each send waits for its turn first (``pace``) and reads the token after, so a token is
+        never held while waiting; the retry takes its turn before refreshing, so the new token
+        goes out at once.
+        """
+        await self._take_turn(api)
         just_refreshed = await self._refresh_if_expired()
         token_sent = self._tokens.access_token.get_secret_value()
         try:
@@ -175,10 +185,16 @@ class Alibaba1688Client:
         except AuthError:
             if self._tokens.refresh_token is None or just_refreshed:
                 raise  # nothing to refresh with, or a brand-new token was refused: stop here
-            await self._refresh_after_rejection(api, token_sent)
+        await self._take_turn(api)  # the refused call counted against the quota; so does the retry
+        await self._refresh_after_rejection(api, token_sent)
         return await self._gateway.call(
             api, params, read, access_token=self._tokens.access_token.get_secret_value()
         )
+
+    async def _take_turn(self, api: Api) -> None:
+        # Business calls count against the app's quota; token exchanges do not, so only these wait.
+        if self._pace is not None:
+            await self._pace(api.key)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

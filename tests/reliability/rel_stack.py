@@ -27,7 +27,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,7 @@ from starter.connection import data_converter
 from starter.settings import Settings
 from starter.stack import temporal_cli_path
 from workflows import search_attributes
+from ports import free_port
 
 PHONE = "15251667788"
 
@@ -66,12 +66,6 @@ RELIABILITY_TIMING = Timing(
     approval_timeout=timedelta(hours=1),
     payment_timeout=timedelta(hours=1),
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- catalogs and requests ----------------------------------------------------------------------
@@ -576,7 +570,6 @@ async def all_histories(stack: Stack) -> list:
     assert stack.client is not None
     return [await stack.client.get_workflow_handle(w.id, run_id=w.run_id).fetch_history()
             async for w in stack.client.list_workflows(f"TaskQueue = '{stack.task_queue}'")]
-
 
 
 @dataclass

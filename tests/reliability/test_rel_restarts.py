@@ -68,6 +68,12 @@ async def test_ledger_writes_retry_through_a_postgresql_crash_and_the_ledger_end
         calls_during = len(await stack.sim_get("calls")) - calls_before
         await stack.start_postgres()
         report = await drive(stack, ids, timeout=240)
+        gateway_calls = len(await stack.sim_get("calls"))
+
+        async def audit_complete() -> bool:
+            # Rows kept by the workers during the outage are written soon after it ends.
+            return await stack.pool.fetchval("SELECT count(*) FROM api_calls") >= gateway_calls
+        await until(audit_complete, "an audit row for every gateway call", 60)
         books = await read_books(stack)
         histories = await all_histories(stack)
     counts = check_nothing_doubled(books, report, ids)  # the ledger holds every order, payment, QC...
@@ -79,6 +85,9 @@ async def test_ledger_writes_retry_through_a_postgresql_crash_and_the_ledger_end
                "audit_rows_before_outage": rows_before}
     print("postgres restart figures:", json.dumps(figures))
     assert retried > 0, "no ledger write met the outage: the test proved nothing"
+    assert calls_during > 0, "no 1688 call was made during the outage: the audit trail was not tested"
+    assert audit_rows == len(books.calls), "an audit row was lost or doubled"
+    assert len({r["call_id"] for r in books.ledger["api_calls"]}) == audit_rows
 
 
 def ledger_retries(histories) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,12 @@ import httpx
 import pytest
 
 from simulator.catalog import DEMO_CATALOG_PATH
+from ports import free_port
 
 PROCURE = [sys.executable, "-c", "from starter.cli import main; main()"]
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = json.loads((ROOT / "starter" / "sample_request.json").read_text(encoding="utf-8"))
 LINES = {line["line_id"]: line for line in SAMPLE["lines"]}  # 1 纯棉T恤 x60, 2 帆布包 x100, 3 保温杯 x50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:

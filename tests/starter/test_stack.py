@@ -17,14 +17,9 @@ import pytest
 from temporalio.client import Client
 
 from workflows import search_attributes
+from ports import free_port
 
 PROCURE = [sys.executable, "-c", "from starter.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RunningStack:

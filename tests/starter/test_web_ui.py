@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from simulator.catalog import DEMO_CATALOG_PATH
 from starter.demo import NO_REAL_GATEWAY
 from starter.stack import temporal_cli_path
 from starter.start import summary
+from ports import free_port
 
 PROCURE = [sys.executable, "-c", "from starter.cli import main; main()"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,12 +65,6 @@ PRIVATE = [DELIVERY["mobile"], DELIVERY["full_name"], DELIVERY["address"]]
 
 expect.set_options(timeout=WAIT_MS)
 pytestmark = pytest.mark.usefixtures("chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the stack, as a person runs it -------------------------------------------------------------

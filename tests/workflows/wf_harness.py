@@ -31,7 +31,7 @@ from temporalio.worker import (
 )
 
 from alibaba1688 import Alibaba1688Client
-from activities.gateway import ApiAudit
+from activities.api_audit import ApiAudit
 from domain.procurement import ProcurementConfig, ProcurementInput, Timing
 from domain.progress import OrderSnapshot, ProcurementState
 from domain.request import PurchaseRequest
