@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 from activities.call_quota import SharedCallQuota
 from activities.api_audit import ApiAudit
 from activities.ledger import LedgerActivities
+from activities.liveness import KeepBeating
 from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
 from activities.settlement import SettlementActivities
@@ -38,6 +39,8 @@ from workflows.supplier_order import SupplierOrderWorkflow
 log = logging.getLogger("worker")
 
 WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow]
+# Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
+INTERCEPTORS = [KeepBeating()]
 
 
 async def database_url(settings: Settings) -> str:
@@ -95,6 +98,7 @@ def build_workers(
                 task_queue=settings.procurement_task_queue,
                 workflows=WORKFLOWS,
                 activities=ledger_activities(pool),
+                interceptors=INTERCEPTORS,
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
         )
@@ -106,6 +110,7 @@ def build_workers(
                 activities=alibaba_activities(alibaba),
                 # Server-side and task-queue-wide: all workers together stay inside the quota.
                 max_task_queue_activities_per_second=settings.alibaba_calls_per_second,
+                interceptors=INTERCEPTORS,
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
         )

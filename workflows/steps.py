@@ -44,6 +44,9 @@ async def call_1688(
         task_queue=task_queue,
         # Longer than the client's HTTP timeout, so a retry never overlaps a request in flight.
         start_to_close_timeout=timedelta(seconds=60),
+        # The worker beats every 5 s while the step runs (activities/liveness.py): a step whose
+        # worker died is tried again after 15 s, not after the full minute.
+        heartbeat_timeout=timedelta(seconds=15),
         retry_policy=GATEWAY_RETRY,
         summary=summary[:200],
     )
@@ -55,6 +58,7 @@ async def record(name: str, arg: Any, *, summary: str, result_type: type[T] | No
         arg,
         result_type=result_type,
         start_to_close_timeout=timedelta(seconds=30),
+        heartbeat_timeout=timedelta(seconds=10),
         retry_policy=LEDGER_RETRY,
         summary=summary[:200],
     )

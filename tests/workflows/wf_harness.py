@@ -36,7 +36,7 @@ from domain.procurement import ProcurementConfig, ProcurementInput, Timing
 from domain.progress import OrderSnapshot, ProcurementState
 from domain.request import PurchaseRequest
 from simulator import SimClock, Simulator, parse_catalog
-from worker import WORKFLOWS, alibaba_activities, ledger_activities
+from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, ledger_activities
 
 T = TypeVar("T")
 
@@ -187,8 +187,10 @@ async def procurement_stack(
     config = ProcurementConfig(alibaba_task_queue=alibaba_queue, timing=timing or Timing())
     follow = FollowTemporalTime(clock)
     async with gateway, httpx.AsyncClient(transport=transport, base_url="http://sim") as admin:
-        async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool)), \
-                Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway), interceptors=[follow]):
+        async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool),
+                          interceptors=INTERCEPTORS), \
+                Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway),
+                       interceptors=[follow, *INTERCEPTORS]):
             yield Stack(client=client, sim=sim, admin=admin, pool=pool, task_queue=queue, config=config,
                         pass_time=pass_time, follow=follow, time_skipping=env.supports_time_skipping)
 
