@@ -18,8 +18,9 @@ from .errors import ThrottledError
 #: Awaited with the API's key (``namespace:name``) before the call is sent.
 CallPacer = Callable[[str], Awaitable[None]]
 
-#: Allowance for the time between taking a turn and the gateway counting the call.
-JITTER_GUARD_SECONDS = 1.0
+#: Allowance for the time between taking a turn and the gateway counting the call (a busy
+#: worker process can be off the CPU for a second or so).
+JITTER_GUARD_SECONDS = 2.0
 
 
 def call_interval(calls_per_minute: int, guard: float = JITTER_GUARD_SECONDS) -> float:
