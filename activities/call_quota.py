@@ -22,8 +22,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from alibaba1688.errors import ThrottledError
-from alibaba1688.pacing import LocalPacer, call_interval
+from alibaba1688.pacing import LocalPacer, call_interval, refusal
 from ledger.call_turns import book_call_turn
 
 log = logging.getLogger(__name__)
@@ -56,10 +55,6 @@ class SharedCallQuota:
             log.info("the shared 1688 call quota is reachable again")
             self._shared = True
         if turn.at is None:
-            raise ThrottledError(
-                f"the app's call quota is booked for the next {self._max_wait.total_seconds():.0f} s "
-                "by all workers together; not sent",
-                api=api, code="local.CallQuota", retry_after=turn.retry_after,
-            )
+            raise refusal(api, self._max_wait.total_seconds(), turn.retry_after, shared=True)
         if turn.wait > 0:
             await self._sleep(turn.wait)

@@ -35,6 +35,15 @@ def call_interval(calls_per_minute: int, guard: float = JITTER_GUARD_SECONDS) ->
     return (60.0 + guard) / max(calls_per_minute - 1, 1)
 
 
+def refusal(api: str, max_wait: float, retry_after: float, *, shared: bool = False) -> ThrottledError:
+    """The error for a call not sent because no turn within ``max_wait`` is free."""
+    who = " by all workers together" if shared else ""
+    return ThrottledError(
+        f"the app's call quota is booked for the next {max_wait:.0f} s{who}; not sent",
+        api=api, code="local.CallQuota", retry_after=retry_after,
+    )
+
+
 class LocalPacer:
     """Turns spaced ``interval`` apart within one process (virtual scheduling, no burst).
 
@@ -71,9 +80,6 @@ class LocalPacer:
     async def __call__(self, api: str) -> None:
         wait = self.take()
         if wait is None:
-            raise ThrottledError(
-                f"the app's call quota is booked for the next {self.max_wait:.0f} s; not sent",
-                api=api, code="local.CallQuota", retry_after=self.refused_for() or self.interval,
-            )
+            raise refusal(api, self.max_wait, self.refused_for() or self.interval)
         if wait > 0:
             await self._sleep(wait)
