@@ -27,6 +27,7 @@ from activities.liveness import KeepBeating
 from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
 from activities.settlement import SettlementActivities
+from activities.ledger_rejections import LedgerRejections
 from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
@@ -40,7 +41,8 @@ log = logging.getLogger("worker")
 
 WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
-INTERCEPTORS = [KeepBeating()]
+# A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
+INTERCEPTORS = [KeepBeating(), LedgerRejections()]
 
 
 async def database_url(settings: Settings) -> str:
@@ -56,8 +58,14 @@ async def database_url(settings: Settings) -> str:
 def alibaba_client(settings: Settings, pool: asyncpg.Pool, audit: ApiAudit) -> Alibaba1688Client:
     app_key, app_secret, access_token, refresh_token = settings.alibaba_credentials()
     quota = SharedCallQuota(pool, app_key, settings.alibaba_calls_per_minute)
+    # Tokens live in PostgreSQL, shared by every worker and replaced by `procure authorize`; the
+    # environment's only seed an empty store.
+    from ledger.credentials import CredentialStore, TokenCipher
+
+    tokens = CredentialStore(pool, app_key, TokenCipher.for_app(app_secret, settings.token_encryption_key))
     return Alibaba1688Client(
         settings.gateway_url, app_key, app_secret, access_token, refresh_token, on_call=audit, pace=quota,
+        token_source=tokens,
     )
 
 
@@ -70,7 +78,7 @@ def alibaba_activities(client: Alibaba1688Client) -> list:
     return [
         sourcing.search_offers, sourcing.fetch_offer, sourcing.fetch_supplier, sourcing.estimate_freight,
         ordering.preview_order, ordering.create_order, ordering.get_order, ordering.cancel_order,
-        payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund,
+        payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund, settlement.get_refund, settlement.return_goods,
     ]
 
 
@@ -78,7 +86,7 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     ledger = LedgerActivities(pool)
     return [
         ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
-        ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history,
+        ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
     ]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncpg
 from temporalio import activity
 
-from domain.records import OrderRecord, RequestRecord, SourcingRecord, StageRecord, SupplierOutcome, TraceEvent
+from domain.records import (
+    OrderRecord, RefundRecord, RequestRecord, SourcingRecord, StageRecord, SupplierOutcome, TraceEvent,
+)
 from domain.supplier import SupplierHistory
-from ledger import orders, requests, sourcing, supplier_history, trace
+from ledger import orders, refunds, requests, sourcing, supplier_history, trace
 
 
 class LedgerActivities:
@@ -92,6 +94,20 @@ class LedgerActivities:
                 self._pool, order_id=order.order_id, refund_key="qc", refund_id=order.refund.refund_id,
                 amount=order.refund.amount, reason=order.refund.reason, status=order.refund.status,
             )
+
+    @activity.defn
+    async def record_refund(self, record: RefundRecord) -> bool:
+        """The refund's row as 1688 shows it now; True when its state is new to the ledger."""
+        refund = record.refund
+        return await refunds.record_refund(
+            self._pool,
+            refunds.RefundRow(
+                order_id=refund.order_id, refund_key=record.refund_key, refund_id=refund.refund_id,
+                amount=refund.applied, reason=record.reason, state=refund.state.value,
+                platform_status=refund.status, amount_refunded=refund.refunded, seller_reason=refund.seller_reason,
+            ),
+            changed_at=refund.changed_at,
+        )
 
     @activity.defn
     async def record_supplier_outcome(self, outcome: SupplierOutcome) -> None:

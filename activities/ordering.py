@@ -6,6 +6,7 @@ import re
 
 from temporalio import activity
 
+from activities.attempt_deadline import ensure_time_to_send
 from activities.gateway import GatewayActivities, failure_type
 from alibaba1688 import Address, CargoLine
 from alibaba1688 import models as api
@@ -103,6 +104,7 @@ class OrderingActivities(GatewayActivities):
                     freight=existing.shipping_fee, refused=refused, found_existing=True,
                 )
         invoice = VAT_INVOICE if order.needs_vat_invoice else None
+        ensure_time_to_send(f"order {order.out_order_id}")
         created = await self._call(
             self._client.create_order(
                 address_of(order.delivery), cargo_of(order), order.out_order_id,

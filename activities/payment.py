@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.attempt_deadline import ensure_time_to_send
 from activities.gateway import GatewayActivities
 from domain.order import PaymentRequest, PaymentResult
 
@@ -22,6 +23,7 @@ class PaymentActivities(GatewayActivities):
             # Password-free payment is not signed up: a person pays through the cashier link.
             url = await self._call(self._client.get_payment_url([request.order_id]))
             return PaymentResult(method="payment_link", paid=False, payment_url=url)
+        ensure_time_to_send(f"payment of order {request.order_id}")
         result = await self._call(
             self._client.prepare_pay(request.order_id, request.amount, request.op_request_id)
         )

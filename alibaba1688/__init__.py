@@ -8,6 +8,8 @@ from .apis import Api
 from .audit import CallRecord, OnCall, redact_params
 from .client import DEFAULT_GATEWAY_URL, MAX_CARGO_LINES, Alibaba1688Client, OnTokenRefreshed
 from .errors import (
+    AUTHORISATION_EXPIRED,
+    AUTHORISATION_EXPIRED_CODE,
     AclError,
     Alibaba1688Error,
     ApiUnsupportedError,
@@ -54,7 +56,10 @@ from .models import (
     PreviewedOrder,
     PreviewLine,
     PriceTier,
+    RefundPage,
     RefundReason,
+    RefundStatus,
+    RefundView,
     SearchPage,
     SellerData,
     Shipment,
@@ -63,9 +68,11 @@ from .models import (
     SupplierProfile,
     TraceStep,
 )
-from .tokens import TokenSet
+from .tokens import MemoryTokenSource, TokenSet, TokenSource
 
 __all__ = [
+    "AUTHORISATION_EXPIRED",
+    "AUTHORISATION_EXPIRED_CODE",
     "DEFAULT_GATEWAY_URL",
     "MAX_CARGO_LINES",
     "AclError",
@@ -89,6 +96,7 @@ __all__ = [
     "LogisticsInfo",
     "LogisticsTrace",
     "MalformedReplyError",
+    "MemoryTokenSource",
     "MixBatchRule",
     "MixedBatchNotMetError",
     "NotPermittedError",
@@ -113,7 +121,10 @@ __all__ = [
     "PriceTier",
     "ProductOfflineError",
     "QuotaExhaustedError",
+    "RefundPage",
     "RefundReason",
+    "RefundStatus",
+    "RefundView",
     "SearchPage",
     "SellerData",
     "ServerError",
@@ -124,6 +135,7 @@ __all__ = [
     "SupplierProfile",
     "ThrottledError",
     "TokenSet",
+    "TokenSource",
     "TraceStep",
     "TransportError",
     "redact_params",

@@ -23,6 +23,11 @@ class Api:
         return f"{self.path}/{app_key}"
 
     @property
+    def signed(self) -> bool:
+        """``http/1`` calls (the code exchange) are sent unsigned, as the platform asks."""
+        return self.protocol != "http"
+
+    @property
     def key(self) -> str:
         """``namespace:name``, the name used in errors and audit records."""
         return f"{self.namespace}:{self.name}"
@@ -51,5 +56,10 @@ LOGISTICS_TRACE = Api(_LOGISTICS, "alibaba.trade.getLogisticsTraceInfo.buyerView
 CONFIRM_RECEIPT = Api(_TRADE, "trade.receivegoods.confirm")
 REFUND_REASONS = Api(_TRADE, "alibaba.trade.getRefundReasonList")
 CREATE_REFUND = Api(_TRADE, "alibaba.trade.createRefund")
+LIST_REFUNDS = Api(_TRADE, "alibaba.trade.refund.buyer.queryOrderRefundList")
+GET_REFUND = Api(_TRADE, "alibaba.trade.refund.OpQueryOrderRefund")
+RETURN_GOODS = Api(_TRADE, "alibaba.trade.refund.returnGoods")
 CANCEL_ORDER = Api(_TRADE, "alibaba.trade.cancel")
 REFRESH_TOKEN = Api("system.oauth2", "getToken")
+# The same API over `http/1`, unsigned: an authorisation code exchanged for the first tokens.
+EXCHANGE_CODE = Api("system.oauth2", "getToken", protocol="http")

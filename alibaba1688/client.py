@@ -8,6 +8,12 @@ async with Alibaba1688Client(gateway_url, app_key, app_secret, access_token, ref
 The client never retries on its own except once after a rejected token (refresh, then the same
 call once more). Throttling, timeouts and 5xx surface as retryable typed errors for the caller's
 retry policy (Temporal's, in this project) to act on.
+
+When the platform refuses the refresh token itself (expired after about six months, or the
+authorisation revoked), no call can succeed until a person authorises the app again: the call
+fails with an :class:`AuthError` starting with "1688 authorisation expired: run `procure
+authorize`", logged once at ERROR per token version, and the client does not ask again for
+``authorisation_retry_after`` seconds unless its token source holds newer tokens meanwhile.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -30,7 +37,7 @@ from . import apis, replies
 from .apis import Api
 from .audit import OnCall
 from .envelope import unwrap_bare
-from .errors import AuthError, BusinessError
+from .errors import AuthError, BusinessError, authorisation_expired
 from .models import (
     Address,
     CargoLine,
@@ -45,11 +52,13 @@ from .models import (
     OrderPreview,
     PayResult,
     RefundReason,
+    RefundStatus,
+    RefundView,
     SearchPage,
     SupplierProfile,
 )
 from .pacing import CallPacer
-from .tokens import TokenSet, token_set_from_reply
+from .tokens import TokenSet, TokenSource, token_set_from_reply
 from .transport import Gateway, Reader
 from .wire import yuan_to_fen
 
@@ -59,8 +68,24 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GATEWAY_URL = "https://gw.open.1688.com/openapi/"
 MAX_CARGO_LINES = 50
+REFUND_PAGE_SIZE = 20
+MAX_REFUND_PAGES = 50  # 1,000 refunds on one order: far beyond any real one
 
 OnTokenRefreshed = Callable[[TokenSet], Awaitable[None] | None]
+
+#: Seconds between two attempts to refresh with a refresh token the platform refused, unless the
+#: token source holds newer tokens sooner.
+AUTHORISATION_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class _RefreshRefused:
+    """The platform refused our refresh token: what to answer calls until it is worth asking again."""
+
+    version: int | None  # the token version that was refused
+    at: float  # clock() when it was last refused
+    message: str
+    code: str
 
 
 def _secret(value: SecretStr | str) -> SecretStr:
@@ -74,8 +99,15 @@ class Alibaba1688Client:
     (``httpx.MockTransport``, ``httpx.ASGITransport``). ``on_call`` receives a redacted
     :class:`~alibaba1688.audit.CallRecord` for every HTTP call made, token refreshes included.
     ``on_token_refreshed`` receives the new :class:`~alibaba1688.tokens.TokenSet` after each
-    refresh (sync or async), so a worker can persist it. ``pace`` is awaited before every
-    business call is sent (see :mod:`alibaba1688.pacing`); it may wait, or refuse the call.
+    refresh (sync or async). ``pace`` is awaited before every business call is sent (see
+    :mod:`alibaba1688.pacing`); it may wait, or refuse the call.
+
+    ``token_source`` (a :class:`~alibaba1688.tokens.TokenSource`) shares tokens between
+    processes: before every business call the client loads the stored set and uses it when its
+    version differs from the one in use; every refreshed set is saved there. The constructor's
+    tokens only seed an empty source. Without a source the client keeps its tokens in memory.
+    ``access_token`` may be ``None`` when a source is given, or when the first tokens come from
+    :meth:`exchange_code`.
     """
 
     def __init__(
@@ -83,7 +115,7 @@ class Alibaba1688Client:
         gateway_url: str,
         app_key: str,
         app_secret: SecretStr | str,
-        access_token: SecretStr | str,
+        access_token: SecretStr | str | None,
         refresh_token: SecretStr | str | None = None,
         *,
         access_token_expires_at: datetime | None = None,
@@ -91,6 +123,8 @@ class Alibaba1688Client:
         timeout: float | httpx.Timeout = 20.0,
         on_call: OnCall | None = None,
         on_token_refreshed: OnTokenRefreshed | None = None,
+        token_source: TokenSource | None = None,
+        authorisation_retry_after: float = AUTHORISATION_RETRY_AFTER,
         pace: CallPacer | None = None,
         web_site: str = "1688",
         clock: Callable[[], float] = time.time,
@@ -101,11 +135,16 @@ class Alibaba1688Client:
         self._app_key = app_key
         self._app_secret = _secret(app_secret)
         self._tokens = TokenSet(
-            access_token=_secret(access_token),
+            access_token=_secret(access_token or ""),  # empty: none yet (see _call)
             refresh_token=_secret(refresh_token) if refresh_token else None,
             access_token_expires_at=access_token_expires_at,
         )
         self._on_token_refreshed = on_token_refreshed
+        self._source = token_source
+        self._source_failing = False
+        self._adopted = 0  # counts every change of self._tokens, so a late load never undoes one
+        self._refused: _RefreshRefused | None = None
+        self._retry_refresh_after = authorisation_retry_after
         self._pace = pace
         self._web_site = web_site
         self._clock = clock
@@ -173,12 +212,15 @@ class Alibaba1688Client:
     async def _call(self, api: Api, params: Mapping[str, Any], read: Reader[T]) -> T:
         """One business call with the user's token; on ``401`` refresh once and retry once.
 
-        Each send waits for its turn first (``pace``) and reads the token after, so a token is
-        never held while waiting; the retry takes its turn before refreshing, so the new token
-        goes out at once.
+        Newer stored tokens are picked up first, and a call that cannot succeed (no token, or a
+        refused refresh token within its back-off) fails before it takes a turn. Each send waits
+        for its turn (``pace``) and reads the token after, so a token is never held while
+        waiting; the retry takes its turn before refreshing, so the new token goes out at once.
         """
+        await self._pick_up_stored_tokens()
+        self._refuse_while_unauthorised(api)
         await self._take_turn(api)
-        just_refreshed = await self._refresh_if_expired()
+        just_refreshed = await self._refresh_if_expired(api)
         token_sent = self._tokens.access_token.get_secret_value()
         try:
             return await self._gateway.call(api, params, read, access_token=token_sent)
@@ -199,7 +241,7 @@ class Alibaba1688Client:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    async def _refresh_if_expired(self) -> bool:
+    async def _refresh_if_expired(self, api: Api) -> bool:
         """Refresh ahead of the call when the token's known expiry has passed (or nearly)."""
         margin = timedelta(minutes=1)
         if self._tokens.refresh_token is None or not self._tokens.access_token_expired(
@@ -209,21 +251,104 @@ class Alibaba1688Client:
         async with self._refresh_lock:
             if not self._tokens.access_token_expired(self._now(), margin):
                 return False  # another call refreshed meanwhile
-            await self._refresh_locked()
+            await self._pick_up_stored_tokens()  # or another process did
+            if self._tokens.refresh_token is None or not self._tokens.access_token_expired(
+                self._now(), margin
+            ):
+                return False
+            self._refuse_while_unauthorised(api)
+            await self._refresh_or_give_up(api)
             return True
 
     async def _refresh_after_rejection(self, api: Api, token_sent: str) -> None:
         async with self._refresh_lock:
             if self._tokens.access_token.get_secret_value() != token_sent:
                 return  # another call refreshed while this one was in flight
-            try:
-                await self._refresh_locked()
-            except (AuthError, BusinessError) as exc:
-                raise AuthError(
-                    f"access token rejected and refreshing it failed: [{exc.code}] {exc.message}",
-                    api=api.key,
-                    http_status=exc.http_status,
-                ) from None
+            await self._pick_up_stored_tokens()
+            if self._tokens.access_token.get_secret_value() != token_sent:
+                return  # another process refreshed, or someone authorised the app again
+            self._refuse_while_unauthorised(api)  # calls that met the same 401 ask only once
+            await self._refresh_or_give_up(api)
+
+    async def _refresh_or_give_up(self, api: Api) -> None:
+        try:
+            await self._refresh_locked()
+        except (AuthError, BusinessError) as exc:
+            raise self._refresh_refused(api, exc) from None
+
+    def _refresh_refused(self, api: Api, exc: AuthError | BusinessError) -> AuthError:
+        """The platform refused our refresh token: remember it, say so once, and what to do."""
+        if exc.code == "invalid_client":
+            # The app key or secret is wrong: a new authorisation would not help.
+            error = AuthError(
+                f"access token rejected and refreshing it failed: [{exc.code}] {exc.message}",
+                api=api.key,
+                http_status=exc.http_status,
+            )
+        else:
+            why = f"the refresh token was refused: [{exc.code}] {exc.message}"
+            error = authorisation_expired(api.key, why)
+        version = self._tokens.version
+        first = self._refused is None or self._refused.version != version
+        self._refused = _RefreshRefused(version, self._clock(), error.message, error.code)
+        if first:
+            log.error(
+                "%s; every 1688 call of app %s fails until then (token version %s)",
+                error.message,
+                self._app_key,
+                "not stored" if version is None else version,
+            )
+        return error
+
+    def _refuse_while_unauthorised(self, api: Api) -> None:
+        """Fail at once when no call can succeed: no token at all, or a refused refresh token
+        that is not worth asking about again yet (the same version, within the back-off)."""
+        if not self._tokens.access_token.get_secret_value():
+            raise authorisation_expired(api.key, "no access token is stored for this app yet")
+        refused = self._refused
+        if refused is None or refused.version != self._tokens.version:
+            return
+        if self._clock() - refused.at < self._retry_refresh_after:
+            raise AuthError(refused.message, api=api.key, code=refused.code)
+
+    async def _pick_up_stored_tokens(self) -> None:
+        """Use the token source's set when its version differs from ours; seed an empty source.
+
+        One read per call. A source that cannot be read (PostgreSQL down) is logged once; the
+        client goes on with the tokens it holds.
+        """
+        if self._source is None:
+            return
+        adopted = self._adopted
+        try:
+            stored = await self._source.load()
+            if stored is None and self._tokens.access_token.get_secret_value():
+                # Nothing stored for this app yet: our tokens (the environment's) are the seed.
+                stored = await self._source.save(self._tokens.model_copy(update={"version": None}))
+        except Exception as exc:  # noqa: BLE001 - the tokens in memory still work
+            if not self._source_failing:
+                self._source_failing = True
+                log.warning(
+                    "the stored 1688 tokens cannot be read (%s: %s); using the ones in memory",
+                    type(exc).__name__,
+                    self._scrub(str(exc)),
+                )
+            return
+        if self._source_failing:
+            self._source_failing = False
+            log.info("the stored 1688 tokens can be read again")
+        if stored is None or adopted != self._adopted:
+            return  # nothing to use, or newer tokens were adopted while this read was on its way
+        if stored.version != self._tokens.version:
+            log.info("using the stored 1688 tokens of app %s, version %s", self._app_key, stored.version)
+            self._use(stored)
+
+    def _use(self, tokens: TokenSet) -> None:
+        if tokens.version != self._tokens.version:
+            self._refused = None  # new tokens deserve a try
+        self._tokens = tokens
+        self._adopted += 1
+        self._remember_secrets()
 
     async def refresh_access_token(self) -> TokenSet:
         """Exchange the refresh token for a new access token (``system.oauth2/getToken``).
@@ -252,8 +377,19 @@ class Alibaba1688Client:
             return token_set_from_reply(apis.REFRESH_TOKEN.key, reply, previous, self._now())
 
         tokens = await self._gateway.call(apis.REFRESH_TOKEN, params, read, access_token=None)
-        self._tokens = tokens
-        self._remember_secrets()
+        self._use(tokens)
+        self._refused = None
+        if self._source is not None:
+            try:
+                # Another process may have stored newer tokens meanwhile: then those are used.
+                self._use(await self._source.save(tokens))
+            except Exception as exc:  # noqa: BLE001 - the refresh itself succeeded
+                log.warning(
+                    "the refreshed 1688 tokens could not be stored (%s); this process keeps them "
+                    "in memory",
+                    type(exc).__name__,
+                )
+        tokens = self._tokens
         if self._on_token_refreshed is not None:
             try:
                 outcome = self._on_token_refreshed(tokens)
@@ -261,6 +397,36 @@ class Alibaba1688Client:
                     await outcome
             except Exception:  # noqa: BLE001 - the refresh itself succeeded; keep the call going
                 log.warning("on_token_refreshed hook failed", exc_info=True)
+        return tokens
+
+    async def exchange_code(self, code: str, redirect_uri: str) -> TokenSet:
+        """Exchange an authorisation code for the user's tokens (``getToken`` over ``http/1``).
+
+        The code is single use and lives about 2 minutes; ``redirect_uri`` is the app's callback
+        address, the one the authorisation link named. The client uses the new tokens at once; it
+        does not store them (``procure authorize`` does). A used, expired or unknown code raises
+        :class:`AuthError` with the platform's code (``invalid_grant``) and reason.
+        """
+        if len(code) >= 4:
+            self._secrets.add(code)  # a refusal may quote it
+        params = {
+            "grant_type": "authorization_code",
+            "need_refresh_token": True,
+            "client_id": self._app_key,
+            "client_secret": self._app_secret.get_secret_value(),
+            "redirect_uri": redirect_uri,
+            "code": code,
+        }
+        none_yet = TokenSet(access_token=SecretStr(""))
+
+        def read(body: Any, status: int) -> TokenSet:
+            reply = unwrap_bare(apis.EXCHANGE_CODE.key, body, status)
+            return token_set_from_reply(apis.EXCHANGE_CODE.key, reply, none_yet, self._now())
+
+        async with self._refresh_lock:
+            tokens = await self._gateway.call(apis.EXCHANGE_CODE, params, read, access_token=None)
+            self._use(tokens)
+            self._refused = None
         return tokens
 
     # --- products ------------------------------------------------------------------------
@@ -532,11 +698,18 @@ class Alibaba1688Client:
         description: str,
         goods_status: str,
         apply_carriage: Decimal = Decimal("0"),
+        order_entry_counts: Mapping[str, int] | None = None,
     ) -> CreatedRefund:
         """File a refund (``alibaba.trade.createRefund``); amounts in yuan, sent as fen.
 
         ``description`` must be 2-150 characters; ``apply_reason_id`` comes from
-        :meth:`get_refund_reasons` for the same ``goods_status``.
+        :meth:`get_refund_reasons` for the same ``goods_status``. ``order_entry_counts`` (entry
+        id -> pieces, ``orderEntryCountList``) returns part of an entry; the platform accepts it
+        only with ``refundBuyerReceived`` and otherwise means every piece.
+
+        Not idempotent: the platform refuses a second request for entries with a refund in
+        progress (``5010``), but a refund it already closed does not stop another. After an error
+        with ``outcome_unknown``, look with :meth:`list_refunds` before filing again.
         """
         if not 2 <= len(description) <= 150:
             raise ValueError("a refund description is 2 to 150 characters")
@@ -549,8 +722,71 @@ class Alibaba1688Client:
             "applyReasonId": apply_reason_id,
             "description": description,
             "goodsStatus": goods_status,
+            "orderEntryCountList": [
+                {"id": _number(entry), "count": count} for entry, count in order_entry_counts.items()
+            ]
+            if order_entry_counts
+            else None,
         }
         return await self._call(apis.CREATE_REFUND, params, replies.refund_created)
+
+    async def list_refunds(
+        self, order_id: str, *, statuses: Sequence[RefundStatus] | None = None
+    ) -> list[RefundView]:
+        """Every refund filed for one order (``alibaba.trade.refund.buyer.queryOrderRefundList``),
+        during and after the trade, newest first as the platform lists them.
+
+        Reads every page. The sample request numbers pages from 0 (``currentPageNum``); a page
+        that brings nothing new ends the reading either way, so a gateway counting from 1 is read
+        correctly too. The API refuses sub-accounts: authorise the app with the main account.
+        """
+        found: dict[str, RefundView] = {}
+        for page in range(MAX_REFUND_PAGES):
+            params = {
+                "orderId": order_id,
+                "refundStatusSet": list(statuses) if statuses else None,
+                "currentPageNum": page,
+                "pageSize": REFUND_PAGE_SIZE,
+                "dipsuteType": 0,  # sic: 0 = refunds during and after the trade
+            }
+            listing = await self._call(apis.LIST_REFUNDS, params, replies.refund_page)
+            fresh = [refund for refund in listing.refunds if refund.refund_id not in found]
+            found.update((refund.refund_id, refund) for refund in fresh)
+            if not fresh or len(found) >= listing.total:
+                break
+        return list(found.values())
+
+    async def get_refund(self, refund_id: str, *, with_operations: bool = False) -> RefundView:
+        """One refund by its id (``TQ...``; ``alibaba.trade.refund.OpQueryOrderRefund``).
+
+        The platform grants this API on request only. An unknown refund id is a
+        :class:`BusinessError` with code ``500`` (the platform's own).
+        """
+        params = {
+            "refundId": refund_id,
+            "needOrderRefundOperation": True if with_operations else None,
+        }
+        return await self._call(apis.GET_REFUND, params, replies.refund_detail)
+
+    async def return_goods(
+        self,
+        refund_id: str,
+        logistics_company_no: str,
+        freight_bill: str,
+        description: str | None = None,
+    ) -> None:
+        """Tell the seller the goods are on their way back (``alibaba.trade.refund.returnGoods``),
+        once the refund waits for them (``waitbuyersend``). ``logistics_company_no`` is the
+        courier's code (``ZTO``, ``SF``...), ``freight_bill`` its waybill number."""
+        if description is not None and not 2 <= len(description) <= 200:
+            raise ValueError("a return description is 2 to 200 characters")
+        params = {
+            "refundId": refund_id,
+            "logisticsCompanyNo": logistics_company_no,
+            "freightBill": freight_bill,
+            "description": description,
+        }
+        await self._call(apis.RETURN_GOODS, params, replies.goods_returned)
 
     async def cancel_order(
         self,
@@ -615,4 +851,10 @@ def _cargo_param(cargo: Sequence[CargoLine]) -> list[dict[str, Any]]:
     ]
 
 
-__all__ = ["DEFAULT_GATEWAY_URL", "MAX_CARGO_LINES", "Alibaba1688Client", "OnTokenRefreshed"]
+__all__ = [
+    "AUTHORISATION_RETRY_AFTER",
+    "DEFAULT_GATEWAY_URL",
+    "MAX_CARGO_LINES",
+    "Alibaba1688Client",
+    "OnTokenRefreshed",
+]

@@ -92,9 +92,27 @@ class ParamMissingError(GatewayError):
 
 
 class AuthError(GatewayError):
-    """``401``: the access token is missing, expired or revoked (or refreshing it failed)."""
+    """``401``: the access token is missing, expired or revoked (or refreshing it failed).
+
+    When the platform refuses the refresh token itself, only a person can help: the message
+    then starts with :data:`AUTHORISATION_EXPIRED` and the code is
+    :data:`AUTHORISATION_EXPIRED_CODE`.
+    """
 
     default_code = "401"
+
+
+#: How an :class:`AuthError` starts when the refresh token was refused (dead, revoked): the
+#: words ops search the worker log and the Web UI for.
+AUTHORISATION_EXPIRED = "1688 authorisation expired: run `procure authorize`"
+AUTHORISATION_EXPIRED_CODE = "authorisation_expired"
+
+
+def authorisation_expired(api: str, why: str) -> AuthError:
+    """The error for a call that cannot be made until someone authorises the app again."""
+    return AuthError(
+        f"{AUTHORISATION_EXPIRED} ({why})", api=api, code=AUTHORISATION_EXPIRED_CODE
+    )
 
 
 class ThrottledError(GatewayError):
@@ -279,6 +297,8 @@ def error_for(
 
 
 __all__ = [
+    "AUTHORISATION_EXPIRED",
+    "AUTHORISATION_EXPIRED_CODE",
     "AclError",
     "Alibaba1688Error",
     "ApiUnsupportedError",
@@ -303,6 +323,7 @@ __all__ = [
     "SignatureError",
     "ThrottledError",
     "TransportError",
+    "authorisation_expired",
     "error_class_for",
     "error_for",
 ]

@@ -350,3 +350,80 @@ class RefundReason(_Model):
 
 class CreatedRefund(_Model):
     refund_id: str
+
+
+RefundStatus = Literal[
+    "waitselleragree",
+    "waitbuyermodify",
+    "waitbuyersend",
+    "waitsellerreceive",
+    "refundsuccess",
+    "refundclose",
+]
+"""A refund's status on 1688, lower-case: waiting for the seller; refused by the seller and waiting
+for the buyer to change it; waiting for the buyer to send the goods back; waiting for the seller
+to receive them; refunded; closed without (further) money."""
+
+OPEN_REFUND_STATUSES: frozenset[str] = frozenset(
+    {"waitselleragree", "waitbuyermodify", "waitbuyersend", "waitsellerreceive"}
+)
+
+
+class RefundView(_Model):
+    """One refund request (``TQ...``) as the buyer sees it; amounts in yuan, ids as strings."""
+
+    refund_id: str
+    order_id: str
+    status: RefundStatus
+    entry_ids: list[str] = Field(default_factory=list)
+    """The order entries (sub-orders) the refund is for."""
+    entry_counts: dict[str, int] = Field(default_factory=dict)
+    """Pieces per entry to return, where the platform says."""
+    apply_payment: Decimal = Decimal("0.00")
+    apply_carriage: Decimal = Decimal("0.00")
+    refund_payment: Decimal = Decimal("0.00")
+    """What the platform reports as refunded for the goods (counts only at ``refundsuccess``)."""
+    refund_carriage: Decimal = Decimal("0.00")
+    apply_reason: str | None = None
+    reject_reason: str | None = None
+    """The seller's reason for refusing, when it refused."""
+    reject_times: int = 0
+    refund_goods: bool | None = None
+    """Whether the request includes sending the goods back."""
+    buyer_sent_goods: bool | None = None
+    freight_bill: str | None = None
+    """The return parcel's waybill number, once the buyer sent the goods back."""
+    seller_receive_address: str | None = None
+    """Where the seller wants the goods returned (name, phone and address as one text)."""
+    seller_member_id: str | None = None
+    applied_at: datetime | None = None
+    modified_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Still in progress: the platform refuses another request for the same entries."""
+        return self.status in OPEN_REFUND_STATUSES
+
+    @property
+    def applied(self) -> Decimal:
+        return self.apply_payment + self.apply_carriage
+
+    @property
+    def refunded(self) -> Decimal:
+        """Money back: the refunded amounts once the refund succeeded, else nothing."""
+        if self.status != "refundsuccess":
+            return Decimal("0.00")
+        return self.refund_payment + self.refund_carriage
+
+    @property
+    def refused_by_seller(self) -> bool:
+        return self.reject_times > 0 or bool(self.reject_reason)
+
+
+class RefundPage(_Model):
+    """One page of ``queryOrderRefundList``; ``total`` counts every page."""
+
+    refunds: list[RefundView]
+    total: int
+    page: int | None = None

@@ -370,6 +370,59 @@ def refund_created(body: Any, status: int) -> models.CreatedRefund:
     return models.CreatedRefund(refund_id=created.refund_id)
 
 
+def _refund(row: wire.RefundModel) -> models.RefundView:
+    return models.RefundView(
+        refund_id=row.refund_id,
+        order_id=row.order_id,
+        status=row.status,  # type: ignore[arg-type]  # checked against the six statuses in wire
+        entry_ids=list(row.order_entry_id_list or []),
+        entry_counts=dict(row.order_entry_count_map or {}),
+        apply_payment=wire.fen_to_yuan(row.apply_payment or 0),
+        apply_carriage=wire.fen_to_yuan(row.apply_carriage or 0),
+        refund_payment=wire.fen_to_yuan(row.refund_payment or 0),
+        refund_carriage=wire.fen_to_yuan(row.refund_carriage or 0),
+        apply_reason=row.apply_reason,
+        reject_reason=row.reject_reason,
+        reject_times=row.reject_times or 0,
+        refund_goods=row.refund_goods,
+        buyer_sent_goods=row.buyer_send_goods,
+        freight_bill=row.freight_bill,
+        seller_receive_address=", ".join(
+            part for part in (row.seller_real_name, row.seller_mobile, row.seller_receive_address) if part
+        ) or None,
+        seller_member_id=row.seller_member_id,
+        applied_at=row.gmt_apply,
+        modified_at=row.gmt_modified,
+        completed_at=row.gmt_completed,
+    )
+
+
+def refund_page(body: Any, status: int) -> models.RefundPage:
+    """``queryOrderRefundList``: ``{"result": {opOrderRefundModels, totalCount, currentPageNum},
+    "success": true}``; errors carry ``errorCode`` and ``errorMsg``."""
+    api = apis.LIST_REFUNDS
+    listing = wire.RefundListReply.model_validate(unwrap_top_level(api.key, body, status)).result
+    return models.RefundPage(
+        refunds=[_refund(row) for row in listing.op_order_refund_models or []],
+        total=listing.total_count,
+        page=listing.current_page_num,
+    )
+
+
+def refund_detail(body: Any, status: int) -> models.RefundView:
+    """``OpQueryOrderRefund``: ``{"result": {"opOrderRefundModelDetail": {...}}}``, no success
+    flag; errors carry ``errorCode`` and ``errorMessage`` at the top."""
+    api = apis.GET_REFUND
+    detail = wire.RefundDetailReply.model_validate(unwrap_top_level(api.key, body, status))
+    return _refund(detail.result.op_order_refund_model_detail)
+
+
+def goods_returned(body: Any, status: int) -> None:
+    api = apis.RETURN_GOODS
+    # {"result": {"success", "errorCode", "errorInfo"}}, as confirm-receipt answers.
+    unwrap_nested(api.key, body, status)
+
+
 def order_cancelled(body: Any, status: int) -> None:
     unwrap_top_level(apis.CANCEL_ORDER.key, body, status)
 

@@ -71,8 +71,9 @@ class Gateway:
         fields = encode_params(params)
         if access_token:
             fields["access_token"] = access_token
-        fields["_aop_timestamp"] = str(int(self._clock() * 1000))
-        fields[SIGNATURE_PARAM] = sign(api.url_path(self._app_key), fields, self._app_secret)
+        if api.signed:
+            fields["_aop_timestamp"] = str(int(self._clock() * 1000))
+            fields[SIGNATURE_PARAM] = sign(api.url_path(self._app_key), fields, self._app_secret)
         return fields
 
     async def call(

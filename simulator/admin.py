@@ -87,11 +87,18 @@ def admin_routes(sim: Simulator) -> list[Route]:
                              for p in sim.market.payments])
 
     async def refunds(request: Request) -> JSONResponse:
-        return JSONResponse([{"refund_id": r.refund_id, "order_id": str(r.order_id), "amount": yuan_text(r.amount),
-                              "carriage": yuan_text(r.carriage), "reason": r.reason, "reason_id": r.reason_id,
-                              "dispute_request": r.dispute_request, "goods_status": r.goods_status,
-                              "description": r.description, "kind": r.kind, "created_at": r.created_at.isoformat()}
-                             for r in sim.market.refunds])
+        async with sim.lock:
+            sim.market.catch_up()
+            return JSONResponse([{
+                "refund_id": r.refund_id, "order_id": str(r.order_id), "amount": yuan_text(r.amount),
+                "carriage": yuan_text(r.carriage), "reason": r.reason, "reason_id": r.reason_id,
+                "dispute_request": r.dispute_request, "goods_status": r.goods_status,
+                "description": r.description, "kind": r.kind, "created_at": r.created_at.isoformat(),
+                "status": r.status, "entry_ids": [str(e) for e in r.entry_ids],
+                "entry_counts": {str(e): n for e, n in r.entry_counts.items()},
+                "reject_reason": r.reject_reason, "freight_bill": r.freight_bill,
+                "completed_at": r.completed_at.isoformat() if r.completed_at else None,
+            } for r in sim.market.refunds])
 
     async def calls(request: Request) -> JSONResponse:
         return JSONResponse(sim.calls)

@@ -66,6 +66,10 @@ APIS: dict[tuple[str, str], ApiSpec] = {
     (TRADE, "alibaba.trade.getRefundReasonList"): ApiSpec(refunds.reason_list, ("orderId", "orderEntryIds", "goodsStatus")),
     (TRADE, "alibaba.trade.createRefund"): ApiSpec(refunds.create_refund, (
         "orderId", "orderEntryIds", "disputeRequest", "applyPayment", "applyReasonId", "description", "goodsStatus")),
+    (TRADE, "alibaba.trade.refund.buyer.queryOrderRefundList"): ApiSpec(refunds.list_refunds),
+    (TRADE, "alibaba.trade.refund.OpQueryOrderRefund"): ApiSpec(refunds.get_refund, ("refundId",)),
+    (TRADE, "alibaba.trade.refund.returnGoods"): ApiSpec(refunds.return_goods, (
+        "refundId", "logisticsCompanyNo", "freightBill")),
 }
 TOKEN_API = ("system.oauth2", "getToken")
 
@@ -227,7 +231,7 @@ class Simulator:
             if reply.committed and self.faults.take_lost_reply(api):
                 self._record(api, namespace, "lost_reply", None, app_key)
                 return LostReplyResponse(api)
-            spoil = self.faults.take_malformed(api)
+            spoil = self.faults.take_malformed(api, reply.body)
             if spoil is not None:
                 self._record(api, namespace, "malformed", reply.error_code, app_key)
                 return malformed_response(spoil, reply.body, reply.status)

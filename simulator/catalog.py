@@ -73,6 +73,11 @@ class SupplierBehaviour(_Model):
     ship_after_hours: float = Field(default=24.0, ge=0)
     stall_at: LogisticsStatus | None = None
     cancel_after_pay: bool = False
+    # The seller's side of a refund (simulator/refunds.py). The defaults agree at once, as the
+    # simulator always did: a refund request is money back before createRefund answers.
+    refund_agree_after_hours: float = Field(default=0.0, ge=0)
+    refuse_refund: bool = False
+    refund_needs_return: bool = False
 
 
 class Supplier(_Model):

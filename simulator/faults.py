@@ -96,10 +96,15 @@ class Faults:
         return True
 
 
-    def take_malformed(self, api: str) -> MalformedKind | None:
-        """Consume one malformed reply for ``api`` if any is pending: the kind to serve, or None."""
+    def take_malformed(self, api: str, body: dict[str, Any]) -> MalformedKind | None:
+        """Consume one malformed reply for ``api`` if any is pending: the kind to serve, or None.
+
+        A reply the kind cannot spoil (``wrong_type`` on an error reply without any object member,
+        such as logistics' "not shipped yet") is served as it is and does not use up the fault:
+        a test that asked for one spoiled reply gets one the client can notice.
+        """
         spec = self._malformed_left.get(api)
-        if spec is None:
+        if spec is None or not can_spoil(spec.kind, body):
             return None
         if spec.count <= 1:
             del self._malformed_left[api]
@@ -114,6 +119,15 @@ HTML_ERROR_PAGE = (
     "</p><hr><address>Tengine</address></body></html>\n"
 )
 _KEEP_ON_MISSING = ("success",)
+
+
+def can_spoil(kind: MalformedKind, body: dict[str, Any]) -> bool:
+    """Whether ``kind`` changes this reply at all."""
+    if kind == "wrong_type":
+        return any(isinstance(v, (dict, list)) for v in body.values())
+    if kind == "missing_field":
+        return any(k not in _KEEP_ON_MISSING for k in body)
+    return True
 
 
 def malformed_response(kind: MalformedKind, body: dict[str, Any], status: int) -> Response:

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from simulator import refunds
 from simulator.catalog import Catalog, Offer, Supplier
 from simulator.clock import SimClock
 from simulator.logistics import apply_transition, next_transition
@@ -81,13 +82,27 @@ class Market:
     # --- money movements ----------------------------------------------------------------------
     def record_refund(self, order: Order, amount: Decimal, carriage: Decimal, reason: str, *, reason_id: int | None,
                       dispute_request: str, goods_status: str | None, description: str, kind: str,
-                      at: datetime) -> Refund:
+                      at: datetime, status: str = "refundsuccess", entry_ids: list[int] | None = None,
+                      entry_counts: dict[int, int] | None = None) -> Refund:
+        """Book a refund. Money counts as refunded only once its status is ``refundsuccess``
+        (at once for a seller closing the order; when the seller gets to it for a buyer's request)."""
         refund = Refund(refund_id=self.new_refund_id(), order_id=order.order_id, amount=amount, carriage=carriage,
                         reason=reason, reason_id=reason_id, dispute_request=dispute_request,
-                        goods_status=goods_status, description=description, kind=kind, created_at=at)
+                        goods_status=goods_status, description=description, kind=kind, created_at=at,
+                        status=status, changed_at=at, entry_ids=list(entry_ids or []),
+                        entry_counts=dict(entry_counts or {}))
         self.refunds.append(refund)
-        order.refunded += amount + carriage
+        if status == "refundsuccess":
+            refund.completed_at = at
+            order.refunded += amount + carriage
         return refund
+
+    def refunds_of(self, order_id: int) -> list[Refund]:
+        """The buyer's refund requests on one order (a seller closing the order files none), oldest first."""
+        return [r for r in self.refunds if r.order_id == order_id and r.kind == "buyer"]
+
+    def refund(self, refund_id: str) -> Refund | None:
+        return next((r for r in self.refunds if r.refund_id == refund_id and r.kind == "buyer"), None)
 
     def return_stock(self, order: Order) -> None:
         for offer_id, spec_id, quantity in order.stock_taken:
@@ -110,16 +125,18 @@ class Market:
 
     # --- time ----------------------------------------------------------------------------------
     def catch_up(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Apply every transition that has become due by ``now``, each at its own due time."""
+        """Apply every order and refund transition that has become due by ``now``, each at its own due time."""
         now = now or self.clock.now()
         done: list[dict[str, Any]] = []
         for order in list(self.orders.values()):
             while (due := next_transition(self, order)) is not None and due[0] <= now:
                 done.append(apply_transition(self, order, due[1], due[0]))
+        done += refunds.catch_up(self, now)
         return done
 
     def step(self, steps: int = 1) -> list[dict[str, Any]]:
-        """Force every order ``steps`` transitions forward now, whatever their schedule says."""
+        """Force every order (and every waiting refund) ``steps`` transitions forward now, whatever
+        their schedule says."""
         now = self.clock.now()
         done: list[dict[str, Any]] = []
         for _ in range(steps):
@@ -127,4 +144,5 @@ class Market:
                 due = next_transition(self, order)
                 if due is not None:
                     done.append(apply_transition(self, order, due[1], now))
+            done += refunds.step(self, now)
         return done

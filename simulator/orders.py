@@ -107,6 +107,19 @@ class Refund:
     description: str
     kind: str  # "buyer" (createRefund) or "seller_close" (cancel_after_pay)
     created_at: datetime
+    # The refund's own life (simulator/refunds.py): 1688's refund status, changed by the seller's
+    # behaviour knobs and the buyer's return; money counts as refunded only at "refundsuccess".
+    status: str = "refundsuccess"
+    changed_at: datetime | None = None
+    completed_at: datetime | None = None
+    entry_ids: list[int] = field(default_factory=list)
+    entry_counts: dict[int, int] = field(default_factory=dict)
+    reject_reason: str | None = None
+    reject_reason_id: int | None = None
+    reject_times: int = 0
+    freight_bill: str | None = None
+    logistics_company_no: str | None = None
+    operations: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- pricing a cargo list -------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """`procure`: the command line for buyers, QC staff, approvers and ops.
 
 Exit status (INTERFACES.md section 2): 0 done, 1 the procurement failed or the system refused,
-2 bad input, 3 Temporal (or a worker behind it) cannot be reached. Every command checks what it
-was given before it contacts anything, so bad input never touches a workflow.
+2 bad input, 3 Temporal (or a worker behind it) cannot be reached (for `authorize`: PostgreSQL or
+1688). Every command checks what it was given before it contacts anything, so bad input never
+touches a workflow.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from domain.progress import Stage
 from domain.request import Identifier
 from starter import qc
 from starter.approve import approve, approve_input, approve_text
+from starter.authorize import authorize, authorize_input, authorized_text
 from starter.cancel import cancel, cancel_input, cancel_text
 from starter.connection import TemporalUnreachable, connect_temporal
 from starter.demo import run_demo
@@ -147,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     cancelling.add_argument("request_id", type=request_id, metavar="REQUEST_ID")
     cancelling.add_argument("--reason", default=None, metavar="TEXT")
     cancelling.add_argument("--by", default=None, metavar="NAME")
+
+    authorizing = commands.add_parser(
+        "authorize", help="store new 1688 tokens, for every worker, from an authorisation code",
+        description="Exchange a 1688 authorisation code (single use, about 2 minutes) for tokens and store "
+                    "them encrypted in PostgreSQL; every worker uses them on its next call.",
+    )
+    authorizing.add_argument("code", metavar="CODE", help="the `code` 1688 added to the app's callback address")
+    authorizing.add_argument("--redirect-uri", default=None, metavar="URL",
+                             help="the app's callback address, as in the authorisation link (default ALIBABA_REDIRECT_URI)")
     return parser
 
 
@@ -230,6 +241,12 @@ async def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _authorize(args: argparse.Namespace, settings: Settings) -> int:
+    message = authorize_input(args.code, args.redirect_uri, settings)
+    print(authorized_text(await authorize(message)))
+    return EXIT_OK
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -237,7 +254,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
-    "demo": _demo,
+    "demo": _demo, "authorize": _authorize,
 }
 
 

@@ -16,5 +16,7 @@ def procurement_config(settings: Settings) -> ProcurementConfig:
             qc_reminder_after=settings.qc_reminder_after,
             qc_escalate_after=settings.qc_escalate_after,
             approval_timeout=settings.approval_timeout,
+            # A refund is followed on the same cadence as a parcel: both wait on 1688's people.
+            refund_poll_interval=settings.logistics_poll_interval,
         ),
     )

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     alibaba_app_secret: SecretStr | None = None
     alibaba_access_token: SecretStr | None = None
     alibaba_refresh_token: SecretStr | None = None
+    # The app's registered callback address, sent with `procure authorize`'s code exchange.
+    alibaba_redirect_uri: str | None = None
+    # Seals the 1688 tokens in PostgreSQL; None means a key derived from the app secret.
+    token_encryption_key: SecretStr | None = None
     alibaba_calls_per_minute: int = Field(default=600, gt=0, le=100_000)
 
     # A URL may carry a password, so it is a secret too. None means the embedded PostgreSQL.
@@ -110,6 +114,25 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL ending in /openapi/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("alibaba_redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be the app's http(s) callback address, as registered on open.1688.com")
+        return value
+
+    @field_validator("token_encryption_key")
+    @classmethod
+    def _token_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from ledger.credentials import parse_token_key  # the one parser; imported late, it pulls asyncpg
+
+        parse_token_key(value.get_secret_value())  # raises ValueError, never quoting the key
+        return value
+
     @property
     def uses_simulator(self) -> bool:
         return self.alibaba_gateway_url is None
@@ -119,6 +142,23 @@ class Settings(BaseSettings):
         if self.alibaba_gateway_url is not None:
             return self.alibaba_gateway_url
         return f"http://127.0.0.1:{self.simulator_port}/openapi/"
+
+    def alibaba_app(self) -> tuple[str, SecretStr]:
+        """App key and app secret: all `procure authorize` needs (it obtains the tokens)."""
+        if self.uses_simulator:
+            return (
+                self.alibaba_app_key or SIMULATOR_APP_KEY,
+                self.alibaba_app_secret or SecretStr(SIMULATOR_APP_SECRET),
+            )
+        missing = [
+            name
+            for name, value in (("ALIBABA_APP_KEY", self.alibaba_app_key), ("ALIBABA_APP_SECRET", self.alibaba_app_secret))
+            if not value
+        ]
+        if missing:
+            raise SettingsError([f"{name}: required when ALIBABA_GATEWAY_URL is set" for name in missing])
+        assert self.alibaba_app_key and self.alibaba_app_secret
+        return self.alibaba_app_key, self.alibaba_app_secret
 
     def alibaba_credentials(self) -> tuple[str, SecretStr, SecretStr, SecretStr | None]:
         """App key, app secret, access token and refresh token for the configured gateway."""

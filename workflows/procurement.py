@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         ApproveInput, ApproveResult, CancelInput, CancelResult, NotCancelled,
     )
+    from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
     from domain.order import OrderPreviewResult, OrderRequest, PlacedOrder
     from domain.order_plan import PlannedOrder, plan_orders
@@ -37,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.details import procurement_details
     from workflows.steps import call_1688, record, refusal
-    from workflows.supplier_order import ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow
+    from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow
 
 # Order statuses in which an order can still be cancelled without losing money.
 _CANCELLABLE = {OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT}
@@ -79,6 +80,7 @@ class ProcurementWorkflow:
         self._finished = False
         self._published: tuple | None = None
         self._recorded_stage: Stage | None = None
+        self._v2 = True
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -96,7 +98,9 @@ class ProcurementWorkflow:
     async def approve(self, approval: ApproveInput) -> ApproveResult:
         released = [o for o in self._orders.values() if o.status == OrderStatus.AWAITING_APPROVAL]
         for order in released:
-            await self._children[order.out_order_id].signal(messages.APPROVE_UPDATE, approval)
+            child = self._children.get(order.out_order_id)  # a handler may raise nothing but ApplicationError
+            if child is not None:
+                await child.signal(messages.APPROVE_UPDATE, approval)
         return ApproveResult(released=[o.order_id or o.out_order_id for o in released])
 
     @approve.validator
@@ -112,15 +116,43 @@ class ProcurementWorkflow:
         self._dirty = True
         cancelled: list[str] = []
         kept: list[NotCancelled] = []
+        asked: list[str] = []
         for order in list(self._orders.values()):
             if order.status.is_final:
                 continue
             if order.status in _CANCELLABLE:
-                await self._children[order.out_order_id].signal(messages.CANCEL_UPDATE, cancel)
-                cancelled.append(order.order_id or order.out_order_id)
+                # An order whose workflow is still starting has no handle yet: `_place_and_follow`
+                # passes the cancel on as soon as it starts (and orders placed later never start).
+                child = self._children.get(order.out_order_id)
+                if child is not None:
+                    await child.signal(messages.CANCEL_UPDATE, cancel)
+                asked.append(order.out_order_id)
+                if not self._v2:
+                    cancelled.append(order.order_id or order.out_order_id)
             else:
                 why = "payment in progress" if order.status == OrderStatus.PAYING else f"already paid ({order.status.value})"
                 kept.append(NotCancelled(order_id=order.order_id, out_order_id=order.out_order_id, reason=why))
+        if not self._v2:
+            return CancelResult(cancelled=cancelled, not_cancelled=kept)
+        # "cancelled" only once 1688 confirmed it: wait a little for each order's word.
+        def settled() -> bool:
+            return all(self._orders[o].status.is_final or self._orders[o].status.is_paid for o in asked)
+        try:
+            await workflow.wait_condition(settled, timeout=self._input.config.timing.cancel_confirm_timeout,
+                                          timeout_summary="1688 confirming the cancellation")
+        except asyncio.TimeoutError:
+            pass
+        for out_order_id in asked:
+            order = self._orders[out_order_id]
+            if order.status == OrderStatus.CANCELLED:
+                cancelled.append(order.order_id or order.out_order_id)
+            elif order.status.is_paid:
+                kept.append(NotCancelled(order_id=order.order_id, out_order_id=out_order_id,
+                                         reason=f"already paid ({order.status.value})"))
+            else:
+                why = ("payment in progress" if order.status == OrderStatus.PAYING
+                       else "cancel requested; 1688 has not confirmed it yet")
+                kept.append(NotCancelled(order_id=order.order_id, out_order_id=out_order_id, reason=why))
         return CancelResult(cancelled=cancelled, not_cancelled=kept)
 
     @cancel.validator
@@ -133,9 +165,10 @@ class ProcurementWorkflow:
 
     @workflow.run
     async def run(self, input: ProcurementInput) -> ProcurementState:
+        self._v2 = workflow.patched(MONEY_PATCH)
         request = input.request
         await record("record_request", RequestRecord(workflow_id=self._state.workflow_id, request=request),
-                     summary=f"ledger: request {request.request_id}")
+                     summary=f"ledger: request {request.request_id}", alerts=self._state.alerts)
         await self._publish("searching 1688")
         await asyncio.gather(*(self._gather_listings(line) for line in request.lines))
         await self._load_history()
@@ -216,7 +249,7 @@ class ProcurementWorkflow:
         ids = sorted({l.supplier.supplier_id for ls in self._listings.values() for l in ls})
         if ids:
             self._history = await record("load_supplier_history", ids, summary="our record of these suppliers",
-                                         result_type=dict[str, SupplierHistory])
+                                         result_type=dict[str, SupplierHistory], alerts=self._state.alerts) or {}
 
     def _source(self, line: RequestLine) -> LineSourcing:
         request = self._input.request
@@ -241,7 +274,7 @@ class ProcurementWorkflow:
             line_state.chosen = _chosen(pick) if pick else line_state.chosen
             await record("record_sourcing", SourcingRecord(
                 workflow_id=self._state.workflow_id, sourcing_round=self._rounds[sourcing.line_id], sourcing=sourcing,
-                chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}")
+                chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}", alerts=self._state.alerts)
             self._rounds[sourcing.line_id] += 1
         for unplanned in plan.unplanned:
             self._give_up(unplanned.line_id, unplanned.reason)
@@ -270,7 +303,10 @@ class ProcurementWorkflow:
             # The plan's figure was held against the budget while the order was open; what stays
             # committed is what was actually paid and not refunded.
             self._committed -= planned.total
-            if outcome is not None and outcome.order.status.is_paid:
+            if self._v2 and outcome is not None:
+                # Money counts until 1688 shows it back (domain/budget.py), failures included.
+                self._committed += committed_by(outcome.order, Decimal(planned.total))
+            elif outcome is not None and outcome.order.status.is_paid:
                 refunded = outcome.order.refund.amount if outcome.order.refund else Decimal(0)
                 self._committed += Decimal(outcome.order.amount) - Decimal(refunded)
             if outcome is not None:
@@ -325,7 +361,7 @@ class ProcurementWorkflow:
         )
         self._orders[out_order_id] = snapshot
         await record("record_order", OrderRecord(workflow_id=self._state.workflow_id, request_id=request.request_id, order=snapshot),
-                     summary=f"ledger: order {placed.order_id}")
+                     summary=f"ledger: order {placed.order_id}", alerts=self._state.alerts)
         for pl in ordered:
             line = self._line(pl.line_id)
             line.status = LineStatus.ORDERED
@@ -438,24 +474,37 @@ class ProcurementWorkflow:
         if not self._finished and state.stage not in (Stage.SOURCING,):
             state.stage = stage_of_orders([o.status for o in state.orders]) or (
                 Stage.ORDERING if self._active or self._pending else state.stage)
-        suppliers = sorted({o.supplier_id for o in state.orders})
-        order_ids = sorted({o.order_id for o in state.orders if o.order_id})
+        if self._v2:
+            # Open orders first, so what ops look for now is always in the (bounded) lists; each
+            # order's own workflow carries its order id and supplier in any case.
+            ranked = sorted(state.orders, key=lambda o: (o.status.is_final, o.out_order_id))
+            suppliers = sa.bounded_keywords(sorted({o.supplier_id for o in ranked if not o.status.is_final})
+                                            + sorted({o.supplier_id for o in ranked}))
+            order_ids = sa.bounded_keywords(o.order_id for o in ranked if o.order_id)
+        else:
+            suppliers = sorted({o.supplier_id for o in state.orders})
+            order_ids = sorted({o.order_id for o in state.orders if o.order_id})
+        blocked = next((o.blocked for o in state.orders if o.blocked and not o.status.is_final), None)
         amount = float(sum((Decimal(o.amount) for o in state.orders if o.status.is_paid), Decimal(0)))
-        key = (state.stage, tuple(suppliers), tuple(order_ids), amount)
+        key = (state.stage, tuple(suppliers), tuple(order_ids), amount, blocked)
         if key != self._published:
+            shown = self._published is not None and self._published[4] is not None
             self._published = key
             request = self._input.request
-            workflow.upsert_search_attributes([
+            updates = [
                 sa.REQUEST_ID.value_set(request.request_id),
                 sa.REQUESTER.value_set(request.requester or ""),
                 sa.STAGE.value_set(state.stage.value),
                 sa.SUPPLIERS.value_set(suppliers),
                 sa.ORDER_IDS.value_set(order_ids),
                 sa.AMOUNT.value_set(amount),
-            ])
+            ]
+            if blocked is not None or shown:  # a healthy procurement never touches it
+                updates.append(sa.alert_update(blocked))
+            workflow.upsert_search_attributes(updates)
         workflow.set_current_details(procurement_details(state, next_step))
         if state.stage != self._recorded_stage:
             self._recorded_stage = state.stage
             await record("record_stage", StageRecord(workflow_id=state.workflow_id, stage=state.stage.value,
                                                      outcome=state if self._finished else None),
-                         summary=f"ledger: stage {state.stage.value}")
+                         summary=f"ledger: stage {state.stage.value}", alerts=self._state.alerts)

@@ -18,20 +18,30 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import messages
     from domain.messages import ApproveInput, CancelInput, QcInput, QcResult
-    from domain.order import CancelOrderRequest, CancelOrderResult, OrderView, PaymentRequest, PaymentResult, price_drift
+    from domain.order import (
+        CancelOrderRequest, CancelOrderResult, OrderView, PaymentRequest, PaymentResult, price_drift, price_rise,
+    )
     from domain.procurement import ShipmentResume, SupplierOrderInput
     from domain.progress import (
         Approval, LineOutcome, OrderOutcome, OrderSnapshot, OrderStatus, Payment, Qc, QcLine, Refund, Shipment,
         stage_of_orders, Stage,
     )
-    from domain.records import OrderRecord, SupplierOutcome, TraceEvent
-    from domain.refund import ReceiptConfirmation, RefundReceipt, RefundRequest, refund_amount, refund_description
+    from domain.records import OrderRecord, RefundRecord, SupplierOutcome, TraceEvent
+    from domain.refund import (
+        ReceiptConfirmation, RefundLine, RefundQuery, RefundReceipt, RefundRequest, RefundState, RefundView,
+        refund_amount, refund_description,
+    )
     from domain.shipment import ShipmentView
     from workflows import search_attributes as sa
     from workflows.details import duration_text, order_details
-    from workflows.steps import call_1688, record, refusal
+    from workflows.steps import PERSISTENT_RETRY, call_1688, failure_text, record, refusal
 
 ORDER_PROGRESS_SIGNAL = "order_progress"
+# Orders started before this patch keep their old steps when replayed; new ones follow the money
+# rule (docs/reliability.md, "money at the edges"): once payment may have moved money, only proof
+# read from 1688 ends the order, and its 1688 steps never give up.
+MONEY_PATCH = "money-at-the-edges-1"
+AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
 @workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW)
@@ -49,6 +59,8 @@ class SupplierOrderWorkflow:
         self._shipment: ShipmentView | None = None
         self._next_timer = ""
         self._published = ""
+        self._v2 = True
+        self._alert_shown = False
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -88,6 +100,7 @@ class SupplierOrderWorkflow:
 
     @workflow.run
     async def run(self, input: SupplierOrderInput) -> OrderOutcome:
+        self._v2 = workflow.patched(MONEY_PATCH)
         await self._publish()
         if input.resume is None:  # a run that continues as new was paid already
             outcome = await self._verify_approve_pay()
@@ -105,6 +118,8 @@ class SupplierOrderWorkflow:
         if view.freight is not None:
             order.freight = Decimal(view.freight)
         reasons = self._drift_reasons(view)
+        if self._v2:
+            await self._price_notes(view)
         threshold = self._input.approval_threshold
         if threshold is not None and order.amount > threshold:
             reasons.insert(0, f"amount {order.amount:.2f} is above the approval threshold {threshold:.2f}")
@@ -115,12 +130,26 @@ class SupplierOrderWorkflow:
                     f"cancelled: {self._cancel.reason}" if self._cancel is not None
                     else "no approval before the deadline; the unpaid order was cancelled"
                 )
-                await self._cancel_order(reason)
+                if await self._cancel_order(reason) == "paid":
+                    return await self._paid_after_all(f"{reason}, but 1688 shows the order paid")
                 return self._failed_lines(reason, offer_failed=False, retry=False)
         if self._cancel is not None:
-            await self._cancel_order(f"cancelled: {self._cancel.reason}")
+            if await self._cancel_order(f"cancelled: {self._cancel.reason}") == "paid":
+                return await self._paid_after_all("cancelled, but 1688 shows the order paid")
             return self._failed_lines(f"cancelled: {self._cancel.reason}", offer_failed=False, retry=False)
         return await self._pay()
+
+    async def _price_notes(self, view: OrderView) -> None:
+        """A cheaper order goes on without a person; the saving is written into the trace."""
+        for line in self._order.lines:
+            quoted = self._input.quoted_unit_prices.get(line.line_id)
+            entry = next((e for e in view.entries if e.offer_id == line.offer_id), None)
+            if quoted is None or entry is None or entry.price is None or Decimal(entry.price) >= Decimal(quoted):
+                continue
+            await self._trace(f"cheaper-{line.line_id}", "note", {
+                "text": f"line {line.line_id}: unit price {Decimal(entry.price):.2f} on the order, "
+                        f"{Decimal(quoted):.2f} quoted: {Decimal(quoted) - Decimal(entry.price):.2f} less per piece",
+                "quoted": str(quoted), "actual": str(entry.price)})
 
     def _drift_reasons(self, view: OrderView) -> list[str]:
         reasons: list[str] = []
@@ -131,6 +160,8 @@ class SupplierOrderWorkflow:
             if entry is None or quoted is None or entry.price is None:
                 continue
             drift = price_drift(Decimal(quoted), Decimal(entry.price))
+            if self._v2:
+                drift = price_rise(Decimal(quoted), Decimal(entry.price))  # a cheaper order goes on
             if drift > tolerance:
                 reasons.append(
                     f"line {line.line_id}: unit price {Decimal(entry.price):.2f} on the order, "
@@ -172,13 +203,42 @@ class SupplierOrderWorkflow:
         try:
             result = await call_1688("pay_order", request, PaymentResult, task_queue=self._queue, summary=f"pay order {order.order_id} ({order.amount:.2f} yuan)")
         except ActivityError as error:
-            kind, message = refusal(error) or ("Failure", str(error))
-            await self._cancel_order(f"payment failed ({kind})")
-            return self._failed_lines(f"payment refused: {message}", offer_failed=True)
+            if not self._v2:
+                kind, message = refusal(error) or ("Failure", str(error))
+                await self._cancel_order(f"payment failed ({kind})")
+                return self._failed_lines(f"payment refused: {message}", offer_failed=True)
+            return await self._after_failed_payment(*failure_text(error))
         order.payment = Payment(amount=order.amount, method=result.method, payment_url=result.payment_url, paid=result.paid)
         if not result.paid:
             return await self._await_payment_by_person()
         order.status = OrderStatus.PAID
+        await self._publish()
+        await self._record()
+        return None
+
+    async def _after_failed_payment(self, kind: str, message: str) -> list[LineOutcome] | None:
+        """The payment step failed, but money may have moved: only 1688's word decides.
+
+        Paid -> go on as paid. Unpaid -> cancel, and only a cancellation read back from 1688
+        releases the line to be bought elsewhere. Unreadable -> the order holds with an alert
+        and asks again until 1688 answers (never a guess).
+        """
+        order = self._order
+        await self._trace("payment-failed", "note", {"text": f"payment of order {order.order_id} failed ({kind}): {message}"})
+        view = await self._persist("reading the order back after a failed payment", "get_order", order.order_id, OrderView,
+                                   f"after a failed payment: read order {order.order_id}")
+        if view.is_paid:
+            return await self._paid_after_all(f"the payment step failed ({kind}), but 1688 shows the order paid")
+        if await self._cancel_order(f"payment failed ({kind})", view) == "paid":
+            return await self._paid_after_all(f"the payment step failed ({kind}); 1688 took the payment before the cancel")
+        return self._failed_lines(f"payment refused: {message}", offer_failed=True)
+
+    async def _paid_after_all(self, why: str) -> list[LineOutcome] | None:
+        order = self._order
+        order.payment = Payment(amount=order.amount, method=order.payment.method if order.payment else "protocol_pay",
+                                payment_url=order.payment.payment_url if order.payment else None, paid=True)
+        order.status = OrderStatus.PAID
+        await self._trace("paid-after-all", "note", {"text": f"order {order.order_id}: {why}"})
         await self._publish()
         await self._record()
         return None
@@ -196,7 +256,8 @@ class SupplierOrderWorkflow:
             except asyncio.TimeoutError:
                 pass
             if self._cancel is not None:
-                await self._cancel_order(f"cancelled: {self._cancel.reason}")
+                if await self._cancel_order(f"cancelled: {self._cancel.reason}") == "paid":
+                    return await self._paid_after_all("cancelled, but a person had paid through the link")
                 return self._failed_lines(f"cancelled: {self._cancel.reason}", offer_failed=False, retry=False)
             view = await self._get_order("check payment")
             if view.is_paid:
@@ -208,7 +269,8 @@ class SupplierOrderWorkflow:
                 return None
             if view.is_closed:
                 return self._failed_lines("the order was closed before it was paid", offer_failed=True)
-        await self._cancel_order("not paid through the payment link in time")
+        if await self._cancel_order("not paid through the payment link in time") == "paid":
+            return await self._paid_after_all("paid through the link just before the deadline")
         return self._failed_lines("not paid through the payment link in time", offer_failed=False, retry=False)
 
     async def _follow_shipment(self) -> bool:
@@ -227,8 +289,8 @@ class SupplierOrderWorkflow:
             view = await self._get_order("check order status")
             if view.is_closed:
                 return False
-            shipment = await call_1688("track_shipment", order.order_id, ShipmentView, task_queue=self._queue,
-                                       summary=f"poll logistics for order {order.order_id}")
+            shipment = await self._persist("polling logistics", "track_shipment", order.order_id, ShipmentView,
+                                           f"poll logistics for order {order.order_id}")
             self._shipment = shipment
             assert order.shipment is not None
             order.shipment.polls += 1
@@ -307,16 +369,30 @@ class SupplierOrderWorkflow:
         if amount > 0:
             reason = refund_description(qc_lines, qc.reason or "QC rejected")
             offers = [l.offer_id for l in order.lines if l.line_id in rejected]
-            receipt = await call_1688(
-                "file_refund",
-                RefundRequest(order_id=order.order_id, refund_key=f"qc-{order.out_order_id}", offer_ids=offers, amount=amount, reason=reason),
-                RefundReceipt, task_queue=self._queue, summary=f"refund {amount:.2f} yuan on order {order.order_id}",
+            refund = RefundRequest(
+                order_id=order.order_id, refund_key=f"qc-{order.out_order_id}", offer_ids=offers, reason=reason,
+                amount=None if self._v2 else amount,
+                lines=[RefundLine(offer_id=l.offer_id, spec_id=l.spec_id, quantity=rejected[l.line_id].rejected_qty)
+                       for l in order.lines if l.line_id in rejected],
             )
-            order.refund = Refund(amount=amount, reason=reason, status=receipt.status, refund_id=receipt.refund_id)
+            if self._v2:
+                receipt = await self._persist("filing the refund", "file_refund", refund, RefundReceipt,
+                                              f"refund the rejected pieces of order {order.order_id}")
+            else:
+                receipt = await call_1688("file_refund", refund, RefundReceipt, task_queue=self._queue,
+                                          summary=f"refund {amount:.2f} yuan on order {order.order_id}")
+            order.refund = Refund(amount=receipt.amount, reason=reason, status=receipt.status, refund_id=receipt.refund_id)
+            if self._v2:
+                order.refund.status = receipt.state.value
+                await self._record_refund(RefundView(
+                    refund_id=receipt.refund_id or "", order_id=order.order_id, state=receipt.state,
+                    status=receipt.status, applied=receipt.amount))
         accepted = sum(l.accepted_qty for l in qc_lines)
         if accepted:
-            await call_1688("confirm_receipt", ReceiptConfirmation(order_id=order.order_id), str, task_queue=self._queue,
-                            summary=f"confirm receipt of order {order.order_id}")
+            await self._persist("confirming receipt", "confirm_receipt", ReceiptConfirmation(order_id=order.order_id), str,
+                                f"confirm receipt of order {order.order_id}")
+        if self._v2 and order.refund is not None:
+            await self._follow_refund()
         order.status = OrderStatus.RECEIVED if accepted else OrderStatus.REJECTED
         await record("record_supplier_outcome", SupplierOutcome(
             order_id=order.order_id, supplier_id=order.supplier_id, delivered=True,
@@ -328,6 +404,86 @@ class SupplierOrderWorkflow:
                         failed_qty=l.rejected_qty, reason=f"QC rejected {l.rejected_qty}: {l.reason}" if l.rejected_qty else None)
             for l in qc_lines
         ]
+
+    async def _follow_refund(self) -> None:
+        """Follow the refund until the money is back or the seller refused (escalated to a person)."""
+        order = self._order
+        refund = order.refund
+        assert refund is not None and order.order_id is not None
+        timing = self._input.config.timing
+        while RefundState(refund.status) not in (RefundState.COMPLETED, RefundState.REFUSED):
+            await self._publish(next_timer=f"refund check in {duration_text(timing.refund_poll_interval)}")
+            await workflow.sleep(timing.refund_poll_interval, summary=f"follow the refund of order {order.order_id}")
+            view = await self._persist("following the refund", "get_refund",
+                                       RefundQuery(order_id=order.order_id, refund_id=refund.refund_id), RefundView,
+                                       f"refund of order {order.order_id}")
+            if view.state.value == refund.status and view.refunded == refund.refunded:
+                continue
+            refund.status, refund.refunded, refund.seller_reason = view.state.value, view.refunded, view.seller_reason
+            await self._record_refund(view)
+            if view.state == RefundState.RETURN_REQUESTED:
+                await self._alert(f"refund-return-{len(order.alerts)}", f"order {order.order_id}: the seller asks for the "
+                                  f"rejected goods back before refunding ({view.seller_reason or 'no reason given'}): "
+                                  "ship them back and enter the tracking number on 1688")
+        self._next_timer = ""
+        if RefundState(refund.status) == RefundState.REFUSED:
+            text = (f"order {order.order_id}: the seller refused the refund of {refund.amount:.2f} yuan "
+                    f"({refund.seller_reason or 'no reason given'}): a person must take it up on 1688")
+            order.blocked = text
+            await self._alert(f"refund-refused-{len(order.alerts)}", text)
+
+    async def _record_refund(self, view: RefundView) -> None:
+        """Each state of the refund: its own ledger row and history, the trace, the order row."""
+        refund = self._order.refund
+        assert refund is not None
+        await record("record_refund", RefundRecord(refund_key=f"qc-{self._order.out_order_id}", reason=refund.reason,
+                                                   refund=view),
+                     summary=f"ledger: refund {refund.refund_id} {refund.status}", alerts=self._order.alerts)
+        await self._trace(f"refund-{refund.status}", "refund", {
+            "order_id": self._order.order_id, "refund_id": refund.refund_id, "state": refund.status,
+            "amount": str(refund.amount), "refunded": str(refund.refunded), "seller_reason": refund.seller_reason})
+        await self._record()
+
+    async def _persist(self, what: str, name: str, arg: object, result_type: type, summary: str):  # type: ignore[no-untyped-def]
+        """A 1688 step that may not give up: money has moved, or may have.
+
+        Rounds of attempts (each at most `outage_round`) with a growing pause between them. A
+        refused authorisation raises its alert at once; any other failure once it has lasted
+        `outage_alert_after`. The alert clears itself when the step succeeds. History stays
+        bounded: a round and its pause are five events, and the pause grows to `outage_retry_max`.
+        """
+        if not self._v2:
+            return await call_1688(name, arg, result_type, task_queue=self._queue, summary=summary)
+        timing = self._input.config.timing
+        order = self._order
+        started = workflow.now()
+        pause = timing.outage_retry_first
+        raised: str | None = None
+        while True:
+            try:
+                result = await call_1688(name, arg, result_type, task_queue=self._queue, summary=summary,
+                                         retry=PERSISTENT_RETRY, window=timing.outage_round)
+            except ActivityError as error:
+                kind, message = failure_text(error)
+                text = None
+                if kind == "Auth":
+                    text = f"{AUTH_EXPIRED} (order {order.order_id}: {what} waits for it)"
+                elif workflow.now() - started >= timing.outage_alert_after:
+                    text = (f"order {order.order_id}: {what} has failed since {started:%Y-%m-%d %H:%M} UTC "
+                            f"({kind}: {message[:300]}); it is tried again until 1688 answers")
+                if text is not None and raised != kind:
+                    raised = kind
+                    order.blocked = text
+                    await self._alert(f"blocked-{len(order.alerts)}", text)
+                await workflow.sleep(pause, summary=f"{what}: try again")
+                pause = min(pause * 2, timing.outage_retry_max)
+                continue
+            if raised is not None:
+                order.blocked = None
+                await self._trace(f"cleared-{len(order.alerts)}", "alert-cleared",
+                                  {"text": f"order {order.order_id}: {what} succeeded again", "order_id": order.order_id})
+                await self._publish()
+            return result
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -346,33 +502,71 @@ class SupplierOrderWorkflow:
         ]
 
     async def _get_order(self, why: str) -> OrderView:
+        if self._v2 and self._order.status not in (OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL):
+            # From the payment on, reading the order may not fail the order.
+            return await self._persist(why, "get_order", self._order.order_id, OrderView,
+                                       f"{why}: read order {self._order.order_id}")
         return await call_1688("get_order", self._order.order_id, OrderView, task_queue=self._queue,
                                summary=f"{why}: read order {self._order.order_id}")
 
-    async def _cancel_order(self, reason: str) -> None:
-        try:
-            result = await call_1688("cancel_order", CancelOrderRequest(order_id=self._order.order_id or "", reason=reason),
-                                     CancelOrderResult, task_queue=self._queue, summary=f"cancel order {self._order.order_id}")
-        except ActivityError as error:
-            kind, message = refusal(error) or ("Failure", str(error))
-            await self._alert("cancel-failed", f"order {self._order.order_id} could not be cancelled ({kind}): {message}")
-            return
-        if result.cancelled:
-            self._order.status = OrderStatus.CANCELLED
+    async def _cancel_order(self, reason: str, view: OrderView | None = None) -> str:
+        """Cancel the unpaid order: "closed" once 1688 shows it closed, "paid" if it shows it paid.
+
+        The old way (replayed orders) trusts the cancel reply and returns "closed" on failure too.
+        """
+        order = self._order
+        if not self._v2:
+            try:
+                result = await call_1688("cancel_order", CancelOrderRequest(order_id=order.order_id or "", reason=reason),
+                                         CancelOrderResult, task_queue=self._queue, summary=f"cancel order {order.order_id}")
+            except ActivityError as error:
+                kind, message = refusal(error) or ("Failure", str(error))
+                await self._alert("cancel-failed", f"order {order.order_id} could not be cancelled ({kind}): {message}")
+                return "closed"
+            if result.cancelled:
+                order.status = OrderStatus.CANCELLED
+            return "closed"
+        timing = self._input.config.timing
+        pause = timing.outage_retry_first
+        warned = False
+        while True:
+            if view is not None:
+                if view.is_paid:
+                    return "paid"
+                if view.is_closed:
+                    order.status = OrderStatus.CANCELLED
+                    if warned:
+                        order.blocked = None
+                    return "closed"
+                if warned:
+                    await workflow.sleep(pause, summary=f"cancel order {order.order_id}: try again")
+                    pause = min(pause * 2, timing.outage_retry_max)
+            await self._persist("cancelling", "cancel_order", CancelOrderRequest(order_id=order.order_id or "", reason=reason),
+                                CancelOrderResult, f"cancel order {order.order_id}")
+            view = await self._persist("reading the order back after the cancel", "get_order", order.order_id,
+                                                       OrderView, f"after the cancel: read order {order.order_id}")
+            if not (view.is_paid or view.is_closed) and not warned:
+                warned = True
+                order.blocked = (f"order {order.order_id}: 1688 has not confirmed the cancellation (status {view.status}); "
+                                 "the line is not bought elsewhere until it does")
+                await self._alert(f"cancel-unconfirmed-{len(order.alerts)}", order.blocked)
 
     async def _alert(self, step: str, text: str) -> None:
         self._order.alerts.append(text)
         workflow.logger.warning(text)
-        await record("record_trace_event", TraceEvent(workflow_id=self._input.parent_workflow_id,
-                                                      step=f"{self._order.out_order_id}:{step}", kind="alert",
-                                                      detail={"text": text, "order_id": self._order.order_id}),
-                     summary=f"alert: {step}")
+        await self._trace(step, "alert", {"text": text, "order_id": self._order.order_id})
         await self._publish()
+
+    async def _trace(self, step: str, kind: str, detail: dict) -> None:
+        await record("record_trace_event", TraceEvent(workflow_id=self._input.parent_workflow_id,
+                                                      step=f"{self._order.out_order_id}:{step}", kind=kind, detail=detail),
+                     summary=f"{kind}: {step}", alerts=self._order.alerts if self._v2 else None)
 
     async def _record(self) -> None:
         await record("record_order", OrderRecord(workflow_id=self._input.parent_workflow_id, request_id=self._input.request_id,
                                                  order=self._order, shipment=self._shipment),
-                     summary=f"ledger: order {self._order.order_id} {self._order.status.value}")
+                     summary=f"ledger: order {self._order.order_id} {self._order.status.value}",
+                     alerts=self._order.alerts if self._v2 else None)
 
     async def _publish(self, next_timer: str | None = None) -> None:
         if next_timer is not None:
@@ -389,13 +583,18 @@ class SupplierOrderWorkflow:
             Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
             Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
         )
-        workflow.upsert_search_attributes([
+        updates = [
             sa.REQUEST_ID.value_set(self._input.request_id),
             sa.STAGE.value_set(stage.value),
             sa.SUPPLIERS.value_set([order.supplier_id]),
             sa.ORDER_IDS.value_set([order.order_id] if order.order_id else []),
             sa.AMOUNT.value_set(float(order.amount)),
-        ])
+        ]
+        # Set only once an order has been held: a healthy order never touches it.
+        if order.blocked is not None or self._alert_shown:
+            self._alert_shown = order.blocked is not None
+            updates.append(sa.alert_update(order.blocked))
+        workflow.upsert_search_attributes(updates)
         await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
 
     async def _finish(self, lines: list[LineOutcome]) -> OrderOutcome:

@@ -23,6 +23,7 @@ ADDRESS = Address(
 CARGO = [CargoLine(offer_id="610000000001", spec_id="a1", quantity=50)]
 
 Call = Callable[[Alibaba1688Client], Awaitable[Any]]
+REFUND = {"refundId": "TQ1", "orderId": int(samples.ORDER_ID), "status": "waitselleragree", "applyPayment": 100}
 
 # Every method, with its API name and a good reply to spoil.
 METHODS: dict[str, tuple[str, dict[str, Any], Call]] = {
@@ -70,6 +71,14 @@ METHODS: dict[str, tuple[str, dict[str, Any], Call]] = {
                                          description="不想要了", goods_status="refundWaitSellerSend")),
     "cancel": ("alibaba.trade.cancel", {"success": True},
                lambda c: c.cancel_order(samples.ORDER_ID)),
+    "list_refunds": ("alibaba.trade.refund.buyer.queryOrderRefundList",
+                     {"result": {"opOrderRefundModels": [REFUND], "totalCount": 1, "currentPageNum": 0},
+                      "success": True},
+                     lambda c: c.list_refunds(samples.ORDER_ID)),
+    "get_refund": ("alibaba.trade.refund.OpQueryOrderRefund", {"result": {"opOrderRefundModelDetail": REFUND}},
+                   lambda c: c.get_refund("TQ1")),
+    "return_goods": ("alibaba.trade.refund.returnGoods", {"result": {"success": True}},
+                     lambda c: c.return_goods("TQ1", "SF", "SF1234567890")),
 }
 
 # Spoiling one field per API: a missing required field or a value of the wrong type.
@@ -91,6 +100,9 @@ SPOILERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "reasons": lambda b: b["result"]["result"]["reasons"][0].pop("name"),
     "refund": lambda b: b["result"].update(result=None),
     "cancel": lambda b: b.update(success="perhaps"),
+    "list_refunds": lambda b: b["result"].pop("totalCount"),
+    "get_refund": lambda b: b["result"]["opOrderRefundModelDetail"].update(status="unheard-of"),
+    "return_goods": lambda b: b.update(result="done"),
 }
 
 

@@ -108,9 +108,10 @@ async def test_failed_refresh_does_not_loop() -> None:
             await client.search_offers("T恤")
         assert client.access_token.get_secret_value() == ACCESS_TOKEN
     assert [sent.api for sent in fake.sent] == [SEARCH, TOKEN]
-    assert "refreshing it failed: [invalid_grant]" in str(caught.value)
+    assert caught.value.message.startswith("1688 authorisation expired: run `procure authorize`")
+    assert "[invalid_grant] refresh token expired" in str(caught.value)
     assert caught.value.api.endswith("product.search.keywordQuery")
-    assert caught.value.code == "401"
+    assert caught.value.code == "authorisation_expired"
 
 
 async def test_still_rejected_after_refresh_does_not_loop() -> None:

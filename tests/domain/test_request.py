@@ -129,7 +129,14 @@ BAD_REQUESTS: list[tuple[str, Any, str]] = [
     ("negative price", changed("lines.0.price_min", "-1"), "lines[0].price_min: must be at least 0"),
     ("price not a number", changed("budget", "lots"), 'budget: must be an amount in yuan like "45.00"'),
     ("price infinite", changed("budget", "Infinity"), "budget: must be a finite amount"),
-    ("price absurd", changed("budget", "1E+13"), "budget: must be at most 1000000000000"),
+    ("price absurd", changed("budget", "1E+13"), "budget: must be at most 100000000000"),
+    # The ledger keeps money as numeric(14, 2): a request whose sums could not be written is refused.
+    ("a line too dear for the ledger", changed("lines", [
+        {"line_id": "1", "keyword": "x", "quantity": 10_000_000, "price_max": "99999.00"},
+    ]), "lines: quantity times price_max adds up to 999990000000.00 yuan, above the limit of 100000000000"),
+    ("lines adding up beyond the ledger", changed("lines", [
+        {"line_id": str(i), "keyword": "x", "quantity": 1_000_000, "price_max": "60000.00"} for i in range(2)
+    ]), "lines: quantity times price_max adds up to 120000000000.00 yuan, above the limit of 100000000000"),
     ("no lines", changed("lines", []), "lines: must have at least 1 item(s)"),
     ("too many lines", changed("lines", [
         {"line_id": str(i), "keyword": "x", "quantity": 1} for i in range(201)

@@ -73,3 +73,18 @@ def test_badly_named_files_are_refused(tmp_path):
     (tmp_path / "first.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match="NNNN_name.sql"):
         discover(tmp_path)
+
+
+async def test_a_missing_version_is_applied_when_its_file_arrives(database_url, tmp_path):
+    # Two people add migrations at once: 0003 may land (and run) before 0002. Nothing refuses the
+    # gap, and the late file is applied on the next start; each file must stand on its own.
+    (tmp_path / "0001_first.sql").write_text("CREATE TABLE t (x int);")
+    (tmp_path / "0003_third.sql").write_text("CREATE TABLE u (y int);")
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await apply_migrations(conn, tmp_path) == [1, 3]
+        (tmp_path / "0002_second.sql").write_text("ALTER TABLE t ADD COLUMN z int;")
+        assert await apply_migrations(conn, tmp_path) == [2]
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 3
+    finally:
+        await conn.close()

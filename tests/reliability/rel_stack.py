@@ -65,6 +65,10 @@ RELIABILITY_TIMING = Timing(
     qc_escalate_after=timedelta(hours=2),
     approval_timeout=timedelta(hours=1),
     payment_timeout=timedelta(hours=1),
+    refund_poll_interval=timedelta(seconds=1),
+    # Held orders try again within seconds, so a test's outage ends when 1688 answers again.
+    outage_retry_first=timedelta(seconds=1), outage_retry_max=timedelta(seconds=5),
+    outage_round=timedelta(seconds=60), outage_alert_after=timedelta(seconds=60),
 )
 
 

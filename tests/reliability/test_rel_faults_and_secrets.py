@@ -135,9 +135,15 @@ async def test_a_malformed_reply_is_a_typed_error_with_an_audit_row_then_a_retry
     assert (await stack.sim_get("faults"))["malformed"] == {}, "the malformed reply was served"
 
     assert stack.pool is not None
-    rows = await stack.pool.fetch(
-        "SELECT * FROM api_calls WHERE api LIKE $1 AND error_code = 'malformed_reply' AND workflow_id LIKE $2",
-        f"%:{api}", f"pr-{request_id}%")
+    pool = stack.pool
+
+    async def audit_rows() -> list:
+        return await pool.fetch(
+            "SELECT * FROM api_calls WHERE api LIKE $1 AND error_code = 'malformed_reply' AND workflow_id LIKE $2",
+            f"%:{api}", f"pr-{request_id}%")
+
+    # Rows wait in the worker while PostgreSQL is slow to answer: wait for it, with a deadline.
+    rows = await until(audit_rows, "the audit row of the malformed reply", 30)
     assert [r["outcome"] for r in rows] == ["error"], "one audit row for the malformed reply"
     history = await stack.client.get_workflow_handle(rows[0]["workflow_id"]).fetch_history()
     names = {e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name

@@ -9,6 +9,7 @@ polling interval, the courier has moved four hours too.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,6 +48,7 @@ FAST_TIMING = Timing(
     logistics_poll_interval=timedelta(seconds=1), stuck_shipment_after=timedelta(seconds=30),
     qc_reminder_after=timedelta(seconds=20), qc_escalate_after=timedelta(seconds=40),
     approval_timeout=timedelta(seconds=60), payment_timeout=timedelta(seconds=60),
+    refund_poll_interval=timedelta(seconds=1),
 )
 
 
@@ -62,7 +64,9 @@ class _FollowTemporalTime(ActivityInboundInterceptor):
         if lag > timedelta(0):
             self._clock.advance(lag)
         for hook in self._before:
-            hook(info.activity_type)
+            result = hook(info.activity_type)
+            if inspect.isawaitable(result):  # a hook may act on the workflow while this step waits
+                await result
         return await super().execute_activity(input)
 
 
@@ -91,15 +95,17 @@ class Stack:
     follow: FollowTemporalTime
     time_skipping: bool
 
-    def before(self, activity_type: str, action: Callable[[], None], *, once: bool = True) -> None:
-        """Run ``action`` just before the next ``activity_type`` step (once, by default)."""
+    def before(self, activity_type: str, action: Callable[[], Any], *, once: bool = True) -> None:
+        """Run ``action`` just before the next ``activity_type`` step (once, by default); an
+        ``action`` that returns an awaitable holds the step until it is done. Ledger steps too."""
         done = False
 
-        def hook(kind: str) -> None:
+        def hook(kind: str) -> Any:
             nonlocal done
             if kind == activity_type and not (once and done):
                 done = True
-                action()
+                return action()
+            return None
 
         self.follow.before.append(hook)
 
@@ -188,7 +194,7 @@ async def procurement_stack(
     follow = FollowTemporalTime(clock)
     async with gateway, httpx.AsyncClient(transport=transport, base_url="http://sim") as admin:
         async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool),
-                          interceptors=INTERCEPTORS), \
+                          interceptors=[follow, *INTERCEPTORS]), \
                 Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway),
                        interceptors=[follow, *INTERCEPTORS]):
             yield Stack(client=client, sim=sim, admin=admin, pool=pool, task_queue=queue, config=config,
