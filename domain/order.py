@@ -39,13 +39,32 @@ class OrderPreviewResult(BaseModel):
     refused_all: str | None = None  # a refusal that names no single offer
 
 
-class PlacedOrder(BaseModel):
-    order_id: str | None  # None when the platform ordered nothing
-    out_order_id: str
+class PlacedPart(BaseModel):
+    """One of the 1688 orders a single create made: 1688 may split a purchase (per warehouse,
+    per shop activity...) and then answers with ``multiOrders`` instead of one ``orderId``."""
+
+    order_id: str
     total: Yuan
+    freight: Yuan | None = None
+    offer_ids: list[str] = Field(default_factory=list)  # the offers this part holds; empty: not told
+
+
+class PlacedOrder(BaseModel):
+    order_id: str | None  # None when the platform ordered nothing; the first part's id after a split
+    out_order_id: str
+    total: Yuan  # of every part together
     freight: Yuan | None = None
     refused: list[RefusedOffer] = Field(default_factory=list)
     found_existing: bool = False  # a retry found the order an earlier attempt had created
+    # Every 1688 order the create made, when it made more than one (empty: just ``order_id``).
+    parts: list[PlacedPart] = Field(default_factory=list)
+
+    def all_parts(self) -> list[PlacedPart]:
+        if self.parts:
+            return self.parts
+        if self.order_id is None:
+            return []
+        return [PlacedPart(order_id=self.order_id, total=self.total, freight=self.freight)]
 
 
 class OrderEntry(BaseModel):
