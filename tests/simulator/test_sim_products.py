@@ -144,3 +144,32 @@ async def test_generated_catalog_is_searchable() -> None:
         assert page["totalRecords"] > 0
         assert all("保温杯" in row["subject"] for row in page["data"])
     assert demo_data()["app"]["app_key"] == "1000000"
+
+
+async def test_a_catalog_open_id_is_what_rows_and_detail_name() -> None:
+    data = demo_data()
+    data["suppliers"][0]["open_id"] = "BBBgGWh2O6JFI6v1aQuZVgRIA"
+    async with running(data) as (_, gw):
+        row = next(r for r in (await search(gw, keyword="纯棉T恤"))["data"] if r["offerId"] == int(OFFER_A))
+        detail = (await gw.ok("product.search.queryProductDetail", {"offerDetailParam": {"offerId": OFFER_A}}))
+        login = await gw.ok("wangwangnick.openuid.decrypt", {"openUid": "BBBgGWh2O6JFI6v1aQuZVgRIA"})
+    assert row["sellerOpenId"] == detail["result"]["result"]["sellerOpenId"] == "BBBgGWh2O6JFI6v1aQuZVgRIA"
+    assert login == {"wangwangNick": data["suppliers"][0]["login_id"]}
+
+
+async def test_discount_knob_positive_in_preview_negative_in_the_order() -> None:
+    data = demo_data()
+    data["suppliers"][0].setdefault("behaviour", {})["discount"] = "12.34"
+    address = {"fullName": "张三", "mobile": "15251667788", "provinceText": "浙江省", "cityText": "杭州市",
+               "address": "网商路699号"}
+    cargo = [{"offerId": int(OFFER_A), "specId": "a1", "quantity": 50}]
+    async with running(data) as (_, gw):
+        preview = await gw.ok("alibaba.createOrder.preview", {"addressParam": address, "cargoParamList": cargo})
+        created = await gw.ok("alibaba.trade.fastCreateOrder", {"flow": "general", "addressParam": address,
+                                                                "cargoParamList": cargo, "outOrderId": "d-1"})
+        listing = await gw.ok("alibaba.trade.getBuyerOrderList", {"outOrderId": "d-1"})
+    first = preview["orderPreviewResuslt"][0]
+    assert first["discountFee"] == 1234 and first["sumPayment"] == 225000 + 10000 - 1234
+    assert created["result"]["totalSuccessAmount"] == first["sumPayment"]
+    base = listing["result"][0]["baseInfo"]
+    assert base["discount"] == -1234 and base["totalAmount"] == "2337.66"
