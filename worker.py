@@ -69,8 +69,9 @@ def alibaba_client(settings: Settings, pool: asyncpg.Pool, audit: ApiAudit) -> A
     )
 
 
-def alibaba_activities(client: Alibaba1688Client) -> list:
-    sourcing = SourcingActivities(client)
+def alibaba_activities(client: Alibaba1688Client, pool: asyncpg.Pool | None = None) -> list:
+    # With the pool, fetch_supplier keeps resolved seller profiles in the ledger (a time to live).
+    sourcing = SourcingActivities(client, pool)
     ordering = OrderingActivities(client)
     payment = PaymentActivities(client)
     shipment = ShipmentActivities(client)
@@ -115,7 +116,7 @@ def build_workers(
             Worker(
                 client,
                 task_queue=settings.alibaba_task_queue,
-                activities=alibaba_activities(alibaba),
+                activities=alibaba_activities(alibaba, pool),
                 # Server-side and task-queue-wide: all workers together stay inside the quota.
                 max_task_queue_activities_per_second=settings.alibaba_calls_per_second,
                 interceptors=INTERCEPTORS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from temporalio import activity
 
@@ -19,6 +20,7 @@ from domain.order import (
     OrderRequest,
     OrderView,
     PlacedOrder,
+    PlacedPart,
     RefusedOffer,
 )
 from domain.request import DeliveryAddress
@@ -61,6 +63,33 @@ def view_of(order: api.Order) -> OrderView:
     )
 
 
+def placed_from_orders(order: OrderRequest, orders: list[api.Order], *, found_existing: bool = True) -> PlacedOrder:
+    """What 1688 holds for one intended order: every order it made (oldest first, so the first
+    part is the first the platform created), their sum, and the lines none of them holds."""
+    orders = sorted(orders, key=lambda o: (o.created_at is None, o.created_at, o.order_id))
+    parts = [
+        PlacedPart(order_id=o.order_id, total=o.total_amount, freight=o.shipping_fee,
+                   offer_ids=sorted({line.offer_id for line in o.lines if line.offer_id}))
+        for o in orders
+    ]
+    ordered = {offer_id for part in parts for offer_id in part.offer_ids}
+    refused = [
+        RefusedOffer(offer_id=l.offer_id, spec_id=l.spec_id, reason="not in the orders 1688 created")
+        for l in order.lines
+        if l.offer_id not in ordered
+    ]
+    freights = [p.freight for p in parts]
+    return PlacedOrder(
+        order_id=parts[0].order_id,
+        out_order_id=order.out_order_id,
+        total=sum((p.total for p in parts), Decimal(0)),
+        freight=sum(freights, Decimal(0)) if all(f is not None for f in freights) else None,  # type: ignore[arg-type]
+        refused=refused,
+        found_existing=found_existing,
+        parts=parts if len(parts) > 1 else [],
+    )
+
+
 def offers_named(message: str, order: OrderRequest) -> list[str]:
     """The offers of this order that a refusal's text names (1688 names the offer it refuses)."""
     numbers = set(re.findall(r"\d{6,}", message))
@@ -89,20 +118,12 @@ class OrderingActivities(GatewayActivities):
     @activity.defn
     async def create_order(self, order: OrderRequest) -> PlacedOrder:
         # Creating is not idempotent on 1688. Any attempt after the first may follow one whose
-        # order exists although we never saw the reply: look it up by our out_order_id first.
+        # orders exist although we never saw the reply: look them all up by our out_order_id
+        # first (a split create made several, each carrying that out_order_id).
         if activity.info().attempt > 1:
-            existing = await self._call(self._client.find_order_by_out_order_id(order.out_order_id))
-            if existing is not None:
-                ordered = {line.offer_id for line in existing.lines}
-                refused = [
-                    RefusedOffer(offer_id=l.offer_id, spec_id=l.spec_id, reason="not in the order 1688 created")
-                    for l in order.lines
-                    if l.offer_id not in ordered
-                ]
-                return PlacedOrder(
-                    order_id=existing.order_id, out_order_id=order.out_order_id, total=existing.total_amount,
-                    freight=existing.shipping_fee, refused=refused, found_existing=True,
-                )
+            existing = await self._call(self._client.find_orders_by_out_order_id(order.out_order_id))
+            if existing:
+                return placed_from_orders(order, existing)
         invoice = VAT_INVOICE if order.needs_vat_invoice else None
         ensure_time_to_send(f"order {order.out_order_id}")
         created = await self._call(
@@ -111,16 +132,23 @@ class OrderingActivities(GatewayActivities):
                 message=order.message, invoice=invoice,
             )
         )
+        refused = [
+            RefusedOffer(offer_id=f.offer_id, spec_id=f.spec_id, code=f.error_code,
+                         reason=f.error_message or f.error_code or "refused by 1688")
+            for f in created.failed_offers
+        ]
+        if created.is_split:
+            # The reply names the orders but not what each holds (nor, reliably, its amounts):
+            # read each one back, as the warehouse and the payment step need both.
+            orders = [await self._call(self._client.get_order(part.order_id)) for part in created.orders]
+            placed = placed_from_orders(order, orders, found_existing=False)
+            return placed.model_copy(update={"refused": refused or placed.refused})
         return PlacedOrder(
             order_id=created.order_id or None,
             out_order_id=order.out_order_id,
             total=created.total_success_amount,
             freight=created.post_fee,
-            refused=[
-                RefusedOffer(offer_id=f.offer_id, spec_id=f.spec_id, code=f.error_code,
-                             reason=f.error_message or f.error_code or "refused by 1688")
-                for f in created.failed_offers
-            ],
+            refused=refused,
         )
 
     @activity.defn

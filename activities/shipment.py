@@ -1,29 +1,43 @@
-"""Following the courier."""
+"""Following the courier: every parcel of an order."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
 from activities.gateway import GatewayActivities
-from domain.shipment import ShipmentEvent, ShipmentView
+from alibaba1688 import models as api
+from domain.shipment import Parcel, ShipmentEvent, ShipmentView, shipment_of
+
+
+def _events(trace: api.ShipmentTrace | None) -> list[ShipmentEvent]:
+    if trace is None:
+        return []
+    return [
+        ShipmentEvent(at=step.accepted_at.isoformat() if step.accepted_at else "", remark=step.remark)
+        for step in trace.steps
+    ]
 
 
 class ShipmentActivities(GatewayActivities):
     @activity.defn
     async def track_shipment(self, order_id: str) -> ShipmentView:
+        """Every parcel 1688 lists for the order, each with its courier steps. The goods have
+        arrived when every parcel is signed (``ShipmentView.delivered``)."""
         info = await self._call(self._client.get_logistics_info(order_id))
         if not info.shipped or not info.shipments:
             return ShipmentView(order_id=order_id)
-        shipment = info.shipments[0]
-        trace = await self._call(self._client.get_logistics_trace(order_id, shipment.logistics_id))
-        steps = trace.shipments[0].steps if trace.shipments else []
-        return ShipmentView(
-            order_id=order_id,
-            status=shipment.status or "WAITACCEPT",
-            company=shipment.company_name,
-            tracking_no=shipment.bill_no,
-            events=[
-                ShipmentEvent(at=step.accepted_at.isoformat() if step.accepted_at else "", remark=step.remark)
-                for step in steps
-            ],
-        )
+        # One trace call answers for every parcel of the order. Right after shipping it may hold
+        # nothing yet (the API's "no tracking information" error): the parcels have no steps.
+        trace = await self._call(self._client.get_logistics_trace(order_id))
+        by_id = {t.logistics_id: t for t in trace.shipments if t.logistics_id}
+        by_bill = {t.bill_no: t for t in trace.shipments if t.bill_no}
+        parcels = [
+            Parcel(
+                company=s.company_name,
+                tracking_no=s.bill_no,
+                status=s.status or "WAITACCEPT",
+                events=_events(by_id.get(s.logistics_id) or by_bill.get(s.bill_no or "")),
+            )
+            for s in info.shipments
+        ]
+        return shipment_of(order_id, parcels)

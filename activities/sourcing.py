@@ -1,19 +1,47 @@
-"""Sourcing steps: search, offer detail, supplier profile, freight estimate."""
+"""Sourcing steps: search, offer detail, supplier profile, freight estimate.
+
+1688 names a seller only by its open id (``sellerOpenId``) in search rows and product detail, so
+that id is our ``supplier_id``. ``fetch_supplier`` resolves it to a profile through the platform's
+seller APIs once, and keeps it in the ledger for ``profile_ttl`` (a procurement does not ask
+again about a seller it knows). Years are stated by search rows only: ``search_offers`` notes
+them as it reads the rows.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from decimal import Decimal
 
+import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.gateway import GatewayActivities
+from alibaba1688 import Alibaba1688Client
 from alibaba1688 import models as api
 from domain.offer import Offer, PriceTier, Sku
 from domain.regions import destination_codes
 from domain.search import FreightQuery, FreightQuote, OfferFacts, OfferHit, SearchQuery, SearchResult
 from domain.supplier import MixBatchRule, SupplierProfile
+from ledger import supplier_profiles
 
+log = logging.getLogger(__name__)
+
+#: How long a resolved seller profile is trusted before the platform is asked again.
+PROFILE_TTL = timedelta(hours=24)
+
+
+def supplier_from_seller(seller: api.SellerProfile, years: int | None) -> SupplierProfile:
+    return SupplierProfile(
+        supplier_id=seller.open_id,
+        login_id=seller.login_id or "",
+        company_name=seller.company_name or "",
+        years=years or 0,
+        repurchase_rate=seller.repurchase_rate,
+        on_time_ship_rate=seller.on_time_ship_rate,
+        dispute_rate=seller.dispute_rate,
+    )
 
 
 
@@ -41,6 +69,33 @@ def mix_batch_from_detail(detail: api.OfferDetail) -> MixBatchRule | None:
 
 
 class SourcingActivities(GatewayActivities):
+    def __init__(
+        self, client: Alibaba1688Client, pool: asyncpg.Pool | None = None, *, profile_ttl: timedelta = PROFILE_TTL
+    ) -> None:
+        super().__init__(client)
+        self._pool = pool
+        self._profile_ttl = profile_ttl
+        # Without a ledger (tests, a one-off run) what search rows said lives in this worker only.
+        self._years: dict[str, int] = {}
+
+    async def _note_years(self, page: api.SearchPage) -> None:
+        seen = [(row.seller_open_id, row.seller.tp_year) for row in page.offers
+                if row.seller_open_id and row.seller is not None and row.seller.tp_year is not None]
+        self._years.update(seen)  # type: ignore[arg-type]
+        if self._pool is not None and seen:
+            try:
+                await supplier_profiles.note_years(self._pool, seen)  # type: ignore[arg-type]
+            except (OSError, asyncpg.PostgresError) as error:
+                # The search itself succeeded; the profile falls back to what this worker saw.
+                log.warning("could not note sellers' years in the ledger: %s", error)
+
+    async def _years_of(self, supplier_id: str) -> int | None:
+        if self._pool is not None:
+            years = await supplier_profiles.years_of(self._pool, supplier_id)
+            if years is not None:
+                return years
+        return self._years.get(supplier_id)
+
     @activity.defn
     async def search_offers(self, query: SearchQuery) -> SearchResult:
         page = await self._call(
@@ -60,38 +115,35 @@ class SourcingActivities(GatewayActivities):
                 subject=row.subject,
                 price=row.price,
                 min_order_quantity=row.min_order_quantity,
-                supplier_id=row.seller_member_id,
+                supplier_id=row.seller_open_id,
                 month_sold=row.month_sold,
             )
             for row in page.offers
         ]
+        await self._note_years(page)
         return SearchResult(hits=hits, total_pages=page.total_pages)
 
     @activity.defn
     async def fetch_offer(self, offer_id: str) -> OfferFacts:
         detail = await self._call(self._client.get_offer_detail(offer_id))
-        if not detail.seller_member_id:
+        if not detail.seller_open_id:
             raise ApplicationError(
-                f"offer {offer_id}: the detail names no seller member id", type="MalformedReply", non_retryable=True
+                f"offer {offer_id}: the detail names no seller (sellerOpenId)", type="MalformedReply", non_retryable=True
             )
-        return OfferFacts(offer=offer_from_detail(detail, detail.seller_member_id), mix_batch=mix_batch_from_detail(detail))
+        return OfferFacts(offer=offer_from_detail(detail, detail.seller_open_id), mix_batch=mix_batch_from_detail(detail))
 
     @activity.defn
     async def fetch_supplier(self, supplier_id: str) -> SupplierProfile:
-        profile = await self._call(self._client.get_supplier_profile(supplier_id))
-        return SupplierProfile(
-            supplier_id=profile.member_id,
-            login_id=profile.login_id or "",
-            company_name=profile.company_name or "",
-            years=profile.tp_year or 0,
-            repurchase_rate=profile.repurchase_rate,
-            on_time_ship_rate=profile.on_time_ship_rate,
-            dispute_rate=profile.dispute_rate,
-            credit_level=profile.credit_level,
-            license_expires_on=profile.license_expires_on,
-            province=profile.province or "",
-            city=profile.city or "",
-        )
+        """The seller behind an open id: from the ledger while fresh, else from 1688 (then kept)."""
+        if self._pool is not None:
+            cached = await supplier_profiles.fresh_profile(self._pool, supplier_id, self._profile_ttl)
+            if cached is not None:
+                return SupplierProfile.model_validate(cached)
+        seller = await self._call(self._client.get_seller(supplier_id))
+        profile = supplier_from_seller(seller, await self._years_of(supplier_id))
+        if self._pool is not None:
+            await supplier_profiles.store_profile(self._pool, supplier_id, profile.model_dump(mode="json"))
+        return profile
 
     @activity.defn
     async def estimate_freight(self, query: FreightQuery) -> FreightQuote | None:

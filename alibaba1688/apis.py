@@ -43,7 +43,11 @@ _LOGISTICS = "com.alibaba.logistics"
 SEARCH_OFFERS = Api(_CROSSBORDER, "product.search.keywordQuery")
 OFFER_DETAIL = Api(_CROSSBORDER, "product.search.queryProductDetail")
 ESTIMATE_FREIGHT = Api(_CROSSBORDER, "product.freight.estimate")
+SELLER_OFFERS = Api(_CROSSBORDER, "product.search.querySellerOfferList")
 SUPPLIER_PROFILE = Api("com.alibaba.account", "alibaba.account.agent.crossBasic")
+# The login name behind a seller's open id. The platform risk-controls it (no automated bulk
+# use): the client calls it once per seller, and the worker caches what it learns.
+OPEN_UID_DECRYPT = Api("com.alibaba.account", "wangwangnick.openuid.decrypt")
 PREVIEW_ORDER = Api(_TRADE, "alibaba.createOrder.preview")
 CREATE_ORDER = Api(_TRADE, "alibaba.trade.fastCreateOrder")
 GET_ORDER = Api(_TRADE, "alibaba.trade.get.buyerView")

@@ -23,11 +23,24 @@ SECRET_PARAMS = frozenset(
 # "mobile", "phone", "tel" and anything ending in mobile/phone ("toMobile", "receiverPhone").
 PHONE_SUFFIXES = ("mobile", "phone")
 PHONE_KEYS = frozenset({"tel"})
+# Keys holding a person's name ("fullName" in addressParam and invoiceParam, "toFullName",
+# "receiverName", "contactPerson"): all but the first character starred.
+NAME_KEYS = frozenset({"fullname", "tofullname", "receivername", "contactperson", "sellerrealname"})
+# Keys holding a street address (the part below the district): masked whole. Province, city and
+# area stay readable, so a row still says where an order went.
+STREET_KEYS = frozenset(
+    {"address", "townText".lower(), "toarea", "receiveraddress", "selleraddress", "sellerreceiveaddress"}
+)
 
 
 def _is_phone_key(key: str) -> bool:
     lowered = key.lower()
     return lowered in PHONE_KEYS or lowered.endswith(PHONE_SUFFIXES)
+
+
+def mask_name(value: str) -> str:
+    """``张三`` -> ``张*``; ``Zhang San`` -> ``Z********``."""
+    return value[:1] + "*" * (len(value) - 1) if value else value
 
 
 class CallRecord(BaseModel):
@@ -68,6 +81,10 @@ def _redact_value(key: str, value: Any) -> Any:
         return MASK
     if _is_phone_key(key) and isinstance(value, (str, int)) and not isinstance(value, bool):
         return mask_phone(str(value))
+    if isinstance(value, str) and key.lower() in NAME_KEYS:
+        return mask_name(value)
+    if isinstance(value, str) and key.lower() in STREET_KEYS and value:
+        return MASK
     if isinstance(value, Mapping):
         return {str(k): _redact_value(str(k), v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -88,10 +105,12 @@ def redact_params(params: Mapping[str, Any]) -> dict[str, Any]:
     Credentials (``access_token``, ``refresh_token``, ``client_secret``, ``_aop_signature``,
     an authorization ``code``) become ``"***"``; phone numbers (``mobile``, ``phone``) are partly
     masked wherever they appear (``mobile``, ``phone``, ``tel``, ``toMobile``,
-    ``receiverPhone``...), including inside JSON-text parameters such as ``addressParam``.
+    ``receiverPhone``...), including inside JSON-text parameters such as ``addressParam``; a
+    receiver's name (``fullName``...) keeps its first character and the street address
+    (``address``, ``townText``...) becomes ``"***"``.
     Works on the encoded form (strings) and on plain dicts alike; the input is not modified.
     """
     return {str(name): _redact_value(str(name), value) for name, value in params.items()}
 
 
-__all__ = ["MASK", "CallRecord", "OnCall", "mask_phone", "redact_params"]
+__all__ = ["MASK", "CallRecord", "OnCall", "mask_name", "mask_phone", "redact_params"]

@@ -37,7 +37,7 @@ from . import apis, replies
 from .apis import Api
 from .audit import OnCall
 from .envelope import unwrap_bare
-from .errors import AuthError, BusinessError, authorisation_expired
+from .errors import AuthError, BusinessError, MalformedReplyError, authorisation_expired
 from .models import (
     Address,
     CargoLine,
@@ -55,6 +55,7 @@ from .models import (
     RefundStatus,
     RefundView,
     SearchPage,
+    SellerProfile,
     SupplierProfile,
 )
 from .pacing import CallPacer
@@ -70,6 +71,7 @@ DEFAULT_GATEWAY_URL = "https://gw.open.1688.com/openapi/"
 MAX_CARGO_LINES = 50
 REFUND_PAGE_SIZE = 20
 MAX_REFUND_PAGES = 50  # 1,000 refunds on one order: far beyond any real one
+MAX_ORDER_PAGES = 10  # 500 orders under one outOrderId: far beyond any real split
 
 OnTokenRefreshed = Callable[[TokenSet], Awaitable[None] | None]
 
@@ -507,17 +509,78 @@ class Alibaba1688Client:
             replies.freight_estimate,
         )
 
-    async def get_supplier_profile(
-        self, member_id: str | None = None, *, login_id: str | None = None
-    ) -> SupplierProfile:
-        """A supplier's basic profile (``alibaba.account.agent.crossBasic``).
+    async def search_seller_offers(
+        self, seller_open_id: str, page: int = 1, page_size: int = 20, *, country: str = "en"
+    ) -> SearchPage:
+        """One seller's listings (``product.search.querySellerOfferList``), by its open id. The
+        rows carry no seller figures."""
+        query = {
+            "sellerOpenId": seller_open_id,
+            "beginPage": page,
+            "pageSize": page_size,
+            "country": country,
+        }
+        return await self._call(apis.SELLER_OFFERS, {"offerQueryParam": query}, replies.seller_offers)
 
-        The real API is keyed by ``login_id``; ``member_id`` is understood by the simulator.
-        """
-        if not member_id and not login_id:
-            raise ValueError("give member_id or login_id")
-        params = {"memberId": member_id, "loginId": login_id}
+    async def get_supplier_profile(
+        self, login_id: str | None = None, *, domain: str | None = None
+    ) -> SupplierProfile:
+        """A seller's account (``alibaba.account.agent.crossBasic``) by login id or shop domain
+        (``{loginId}.1688.com``): company, main category, shop. No member id, years or rates."""
+        if not login_id and not domain:
+            raise ValueError("give login_id or domain")
+        params = {"loginId": login_id, "domain": domain}
         return await self._call(apis.SUPPLIER_PROFILE, params, replies.supplier_profile)
+
+    async def login_id_of(self, open_id: str) -> str:
+        """The login name behind a seller's open id (``wangwangnick.openuid.decrypt``).
+
+        The platform risk-controls this API (no automated bulk use): call it once per seller
+        and keep the answer (the worker caches it in the ledger)."""
+        if not open_id:
+            raise ValueError("open_id is required")
+        return await self._call(apis.OPEN_UID_DECRYPT, {"openUid": open_id}, replies.open_uid_login)
+
+    async def get_seller(self, open_id: str) -> SellerProfile:
+        """Everything the platform says about a seller known only by its open id (what search
+        rows and product detail name it by):
+
+        1. ``wangwangnick.openuid.decrypt`` -> its login id, then ``crossBasic`` -> company and
+           main category;
+        2. ``querySellerOfferList`` -> one of its listings, then ``queryProductDetail`` -> the
+           seller's 30-day figures (repeat purchase, 48-hour pickup, quality refunds).
+
+        Four calls: cache the result. Years are not among them (only search rows state
+        ``tpYear``). A seller with no listing left has no figures (``None``).
+        """
+        login_id = await self.login_id_of(open_id)
+        account = await self.get_supplier_profile(login_id)
+        listings = await self.search_seller_offers(open_id, page_size=1)
+        figures = None
+        sample = None
+        company = account.company_name
+        if listings.offers:
+            sample = listings.offers[0].offer_id
+            detail = await self.get_offer_detail(sample)
+            if detail.seller_open_id not in (None, open_id):
+                raise MalformedReplyError(
+                    f"offer {sample} of seller {open_id} names another seller",
+                    api=apis.SELLER_OFFERS.key,
+                    outcome_unknown=False,
+                    retryable=False,
+                )
+            figures = detail.seller
+            company = company or detail.company_name
+        return SellerProfile(
+            open_id=open_id,
+            login_id=account.login_id,
+            company_name=company,
+            category_name=account.category_name,
+            repurchase_rate=figures.repeat_purchase_rate if figures else None,
+            on_time_ship_rate=figures.on_time_ship_rate if figures else None,
+            dispute_rate=figures.dispute_rate if figures else None,
+            sample_offer_id=sample,
+        )
 
     # --- ordering ------------------------------------------------------------------------
 
@@ -552,12 +615,13 @@ class Alibaba1688Client:
         flow: str = "general",
         invoice: Mapping[str, Any] | None = None,
     ) -> CreatedOrder:
-        """Create one order with one supplier (``fastCreateOrder``, up to 50 lines).
+        """Create an order with one supplier (``fastCreateOrder``, up to 50 lines).
 
-        Not idempotent on the platform: give every intended order a stable ``out_order_id`` and,
-        after an error with ``outcome_unknown``, call :meth:`find_order_by_out_order_id` before
-        creating again. Lines the platform refused come back in ``failed_offers`` (a partial
-        success is not an error).
+        The platform may split it into several orders (per warehouse, per shop activity...):
+        ``orders`` lists every one. Not idempotent on the platform: give every intended order a
+        stable ``out_order_id`` and, after an error with ``outcome_unknown``, call
+        :meth:`find_orders_by_out_order_id` before creating again. Lines the platform refused
+        come back in ``failed_offers`` (a partial success is not an error).
         """
         if not out_order_id:
             raise ValueError("out_order_id is required: it is how a lost reply is recovered")
@@ -593,16 +657,29 @@ class Alibaba1688Client:
         }
         return await self._call(apis.LIST_ORDERS, params, replies.order_page)
 
-    async def find_order_by_out_order_id(self, out_order_id: str) -> Order | None:
-        """The most recent order created with ``out_order_id``, or ``None`` if there is none.
+    async def find_orders_by_out_order_id(self, out_order_id: str) -> list[Order]:
+        """Every order created with ``out_order_id``, newest first (a split create makes
+        several; so does a create repeated after a lost reply).
 
         The check to make before re-creating an order whose create reply was lost. Only orders
-        that carry this very ``outOrderId`` count, whatever the gateway's filter returned.
+        that carry this very ``outOrderId`` count, whatever the gateway's filter returned; every
+        page is read.
         """
         if not out_order_id:
             raise ValueError("out_order_id is required")
-        page = await self.list_orders(out_order_id=out_order_id, page_size=50)
-        matching = [order for order in page.orders if order.out_order_id == out_order_id]
+        found: dict[str, Order] = {}
+        for page_no in range(1, MAX_ORDER_PAGES + 1):
+            page = await self.list_orders(out_order_id=out_order_id, page=page_no, page_size=50)
+            fresh = [o for o in page.orders if o.order_id not in found]
+            found.update((o.order_id, o) for o in fresh)
+            if not fresh or page_no * 50 >= page.total:
+                break
+        return [order for order in found.values() if order.out_order_id == out_order_id]
+
+    async def find_order_by_out_order_id(self, out_order_id: str) -> Order | None:
+        """The most recent order created with ``out_order_id``, or ``None`` if there is none
+        (see :meth:`find_orders_by_out_order_id` for all of them)."""
+        matching = await self.find_orders_by_out_order_id(out_order_id)
         return matching[0] if matching else None
 
     # --- payment ---------------------------------------------------------------------------

@@ -51,11 +51,12 @@ class CargoLine(_Model):
 class SellerData(_Model):
     """Seller figures carried by search rows and product detail (``sellerDataInfo``).
 
-    Rates are fractions in 0..1 (the platform sends ``"10%"``, ``"0.4666"`` or ``"11"``).
+    Rates are fractions in 0..1, whatever unit the API wrote them in (``"11"`` percent in search
+    rows, ``"0.4666"`` fraction in detail: see docs/1688-client.md, "Rate units").
     """
 
     tp_year: int | None = None
-    """Years as a paying (诚信通) member."""
+    """Years as a paying (诚信通) member; only search rows state it."""
     repeat_purchase_rate: Decimal | None = None
     trade_medal_level: str | None = None
     composite_service_score: Decimal | None = None
@@ -80,10 +81,8 @@ class OfferSummary(_Model):
     month_sold: int | None = None
     image_url: str | None = None
     seller: SellerData | None = None
-    seller_member_id: str | None = None
-    """Only where the gateway names the seller in search rows (the simulator does; the real
-    platform sends an encrypted ``sellerOpenId``): read the detail otherwise."""
-    company_name: str | None = None
+    seller_open_id: str | None = None
+    """The seller, as the platform names it to this app (``sellerOpenId``, an encrypted id)."""
 
 
 class SearchPage(_Model):
@@ -132,12 +131,13 @@ class OfferDetail(_Model):
     skus: list[Sku]
     stock: int | None = None
     mix_batch: MixBatchRule | None = None
-    seller_member_id: str | None = None
     seller_open_id: str | None = None
+    """The seller (``sellerOpenId``); the detail names no member id."""
     company_name: str | None = None
     seller: SellerData | None = None
     tax_rate: Decimal | None = None
-    """VAT-invoice surcharge rate where the gateway publishes one (the simulator does)."""
+    """VAT-invoice surcharge rate: the platform publishes none (``invoiceInfo`` only says which
+    invoices the seller issues), so this stays ``None``; kept for callers that set it."""
 
     @property
     def is_published(self) -> bool:
@@ -169,17 +169,34 @@ class FreightEstimate(_Model):
 
 
 class SupplierProfile(_Model):
-    member_id: str
+    """``alibaba.account.agent.crossBasic``: a seller's account by login id. The API states no
+    member id, years or rates."""
+
+    login_id: str
+    company_name: str | None = None
+    supplier_name: str | None = None
+    category_name: str | None = None
+    shop_url: str | None = None
+
+
+class SellerProfile(_Model):
+    """A seller known by its open id, put together from the APIs that describe it
+    (:meth:`Alibaba1688Client.get_seller`): the login id behind the open id, the account
+    (``crossBasic``), and the figures of one of its listings' detail. Rates are fractions."""
+
+    open_id: str
     login_id: str | None = None
     company_name: str | None = None
-    tp_year: int | None = None
-    credit_level: str | None = None
+    category_name: str | None = None
     repurchase_rate: Decimal | None = None
     on_time_ship_rate: Decimal | None = None
+    """30-day 48-hour pickup rate (``collect30DayWithin48HPercent``)."""
     dispute_rate: Decimal | None = None
-    license_expires_on: date | None = None
-    province: str | None = None
-    city: str | None = None
+    """30-day quality refund rate (``qualityRefundWithin30Day``)."""
+    years: int | None = None
+    """Not stated by any of those APIs (search rows carry ``tpYear``): ``None`` here."""
+    sample_offer_id: str | None = None
+    """The listing whose detail gave the rates."""
 
 
 # --- ordering -------------------------------------------------------------------------------
@@ -202,6 +219,7 @@ class PreviewedOrder(_Model):
     sum_carriage: Decimal
     sum_payment_no_carriage: Decimal
     discount: Decimal = Decimal("0.00")
+    """The reduction, yuan, positive (``discountFee``, fen)."""
     flow: str | None = None
     trade_modes: list[str] = Field(default_factory=list)
     lines: list[PreviewLine] = Field(default_factory=list)
@@ -226,19 +244,38 @@ class FailedOffer(_Model):
     error_message: str | None = None
 
 
+class CreatedPart(_Model):
+    """One of the orders a create made. Amounts are yuan where the reply states them."""
+
+    order_id: str
+    total: Decimal | None = None
+    post_fee: Decimal | None = None
+
+
 class CreatedOrder(_Model):
     """What ``fastCreateOrder`` did. Lines in ``failed_offers`` were not ordered: a partial
-    success is data, not an error; ``order_id`` is empty when nothing was ordered at all."""
+    success is data, not an error.
+
+    The platform may split one purchase into several orders (``multiOrders``): ``orders`` lists
+    every order made, in the platform's order; ``order_id`` is the first one's (empty when
+    nothing was ordered at all) and ``total_success_amount`` is for all of them.
+    """
 
     order_id: str
     total_success_amount: Decimal
-    """Yuan (the API sends fen)."""
+    """Yuan (the API sends fen), every order together."""
     post_fee: Decimal | None = None
+    """Freight of the single order; ``None`` after a split (each part states its own, if any)."""
     failed_offers: list[FailedOffer] = Field(default_factory=list)
+    orders: list[CreatedPart] = Field(default_factory=list)
 
     @property
     def is_partial(self) -> bool:
         return bool(self.failed_offers)
+
+    @property
+    def is_split(self) -> bool:
+        return len(self.orders) > 1
 
 
 OrderStatus = Literal[
@@ -274,6 +311,7 @@ class Order(_Model):
     total_amount: Decimal
     shipping_fee: Decimal | None = None
     discount: Decimal | None = None
+    """The reduction, yuan, positive (the order list sends it in fen, negative)."""
     out_order_id: str | None = None
     seller_member_id: str | None = None
     seller_login_id: str | None = None
@@ -335,7 +373,9 @@ class ShipmentTrace(_Model):
 
 
 class LogisticsTrace(_Model):
-    """``shipped`` is ``False`` (and ``shipments`` empty) before the seller ships (``500_2``)."""
+    """``shipped`` is ``False`` (and ``shipments`` empty) before the seller ships (``500_2``).
+    A shipped order whose courier has reported nothing yet has no ``shipments`` (the API's
+    ``404`` "no tracking information")."""
 
     order_id: str
     shipped: bool

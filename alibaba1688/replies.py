@@ -11,23 +11,24 @@ from typing import Any
 
 from . import apis, models, wire
 from .envelope import malformed, unwrap_nested, unwrap_top_level
-from .errors import NotShippedError
+from .errors import BusinessError, NotShippedError, error_for
 from .transport import Reader
 
 
-def _seller(data: wire.SellerDataInfo | None) -> models.SellerData | None:
+def _seller(data: wire.SearchSellerData | wire.DetailSellerData | None) -> models.SellerData | None:
     if data is None:
         return None
+    detail = isinstance(data, wire.DetailSellerData)
     return models.SellerData(
-        tp_year=data.tp_year,
+        tp_year=None if detail else data.tp_year,  # type: ignore[union-attr]
         repeat_purchase_rate=data.repeat_purchase_percent,
         trade_medal_level=data.trade_medal_level,
         composite_service_score=data.composite_service_score,
         logistics_experience_score=data.logistics_experience_score,
         dispute_complaint_score=data.dispute_complaint_score,
         after_sales_experience_score=data.after_sales_experience_score,
-        on_time_ship_rate=data.collect30_day_within48_h_percent,
-        dispute_rate=data.quality_refund_within30_day,
+        on_time_ship_rate=data.collect30_day_within48_h_percent if detail else None,  # type: ignore[union-attr]
+        dispute_rate=data.quality_refund_within30_day if detail else None,  # type: ignore[union-attr]
     )
 
 
@@ -40,8 +41,7 @@ def _payload(api: apis.Api, value: Any, status: int) -> Any:
 # --- products -------------------------------------------------------------------------------
 
 
-def search_page(body: Any, status: int) -> models.SearchPage:
-    api = apis.SEARCH_OFFERS
+def search_page(body: Any, status: int, api: apis.Api = apis.SEARCH_OFFERS) -> models.SearchPage:
     page = wire.SearchResult.model_validate(
         _payload(api, unwrap_nested(api.key, body, status), status)
     )
@@ -56,8 +56,7 @@ def search_page(body: Any, status: int) -> models.SearchPage:
                 month_sold=row.month_sold,
                 image_url=row.image_url,
                 seller=_seller(row.seller_data_info),
-                seller_member_id=row.seller_member_id,
-                company_name=row.company_name,
+                seller_open_id=row.seller_open_id,
             )
             for row in page.data
         ],
@@ -105,11 +104,9 @@ def offer_detail(body: Any, status: int) -> models.OfferDetail:
             if mix is not None
             else None
         ),
-        seller_member_id=detail.seller_member_id,
         seller_open_id=detail.seller_open_id,
         company_name=detail.company_name,
         seller=_seller(detail.seller_data_info),
-        tax_rate=detail.tax_rate,
     )
 
 
@@ -130,25 +127,30 @@ def freight_estimate(body: Any, status: int) -> models.FreightEstimate:
     )
 
 
+def seller_offers(body: Any, status: int) -> models.SearchPage:
+    """``product.search.querySellerOfferList``: the keyword search's page shape, rows without
+    seller figures."""
+    return search_page(body, status, apis.SELLER_OFFERS)
+
+
 def supplier_profile(body: Any, status: int) -> models.SupplierProfile:
     api = apis.SUPPLIER_PROFILE
     basic = wire.CrossBasicReply.model_validate(unwrap_top_level(api.key, body, status)).result
-    member_id = basic.member_id or basic.login_id
-    if member_id is None:
-        raise malformed(api.key, "the profile names neither memberId nor loginId", status)
+    if basic.login_id is None:
+        raise malformed(api.key, "the profile names no loginId", status)
     return models.SupplierProfile(
-        member_id=member_id,
         login_id=basic.login_id,
         company_name=basic.company_name,
-        tp_year=basic.tp_year,
-        credit_level=basic.credit_level,
-        repurchase_rate=basic.repurchase_rate,
-        on_time_ship_rate=basic.on_time_ship_rate,
-        dispute_rate=basic.dispute_rate,
-        license_expires_on=basic.license_expires_on,
-        province=basic.province,
-        city=basic.city,
+        supplier_name=basic.supplier_name,
+        category_name=basic.category_name,
+        shop_url=basic.shop_url,
     )
+
+
+def open_uid_login(body: Any, status: int) -> str:
+    """``wangwangnick.openuid.decrypt``: ``{"wangwangNick": ...}``, the seller's login name."""
+    api = apis.OPEN_UID_DECRYPT
+    return wire.OpenUidDecrypted.model_validate(unwrap_top_level(api.key, body, status)).wangwang_nick
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -183,18 +185,56 @@ def order_preview(body: Any, status: int) -> models.OrderPreview:
     )
 
 
+# Codes a create reply may carry in code/message that do not mean a refusal.
+_NOT_AN_ERROR = ("", "200", "0", "success", "SUCCESS")
+
+
 def created_order(body: Any, status: int) -> models.CreatedOrder:
+    """``fastCreateOrder``: ``{"success", "result": {orderId | multiOrders, ...}}``.
+
+    Refusals come as ``errorCode``/``errorMessage`` (the API page) or as ``code``/``message``
+    (the SDKs' result model), at the top or inside ``result``; both are mapped. After a split
+    ``orderId`` and ``postFee`` are empty and the orders are in ``multiOrders``.
+    """
     api = apis.CREATE_ORDER
     outer = unwrap_top_level(api.key, body, status)
     inner = outer.get("result")
+    for container in (outer, inner if isinstance(inner, dict) else {}):
+        code = container.get("code")
+        if code not in (None, *_NOT_AN_ERROR) and not _has_order(container):
+            message = container.get("message") or container.get("errorMessage") or ""
+            raise error_for(str(code), str(message), api=api.key, http_status=status)
     if isinstance(inner, dict):
         # The create result repeats {success, code, message} inside "result".
         unwrap_top_level(api.key, inner, status)
     result = wire.CreateReply.model_validate(outer).result
+    if result.multi_orders:
+        parts = [
+            models.CreatedPart(
+                order_id=part.order_id,
+                total=wire.fen_to_yuan(part.total_success_amount) if part.total_success_amount is not None else None,
+                post_fee=wire.fen_to_yuan(part.post_fee) if part.post_fee is not None else None,
+            )
+            for part in result.multi_orders
+        ]
+    elif result.order_id:
+        parts = [
+            models.CreatedPart(
+                order_id=result.order_id,
+                total=wire.fen_to_yuan(result.total_success_amount),
+                post_fee=wire.fen_to_yuan(result.post_fee) if result.post_fee is not None else None,
+            )
+        ]
+    elif result.total_success_amount > 0:
+        raise malformed(api.key, "the create reply charges an amount but names no order", status)
+    else:
+        parts = []
     return models.CreatedOrder(
-        order_id=result.order_id,
+        order_id=parts[0].order_id if parts else "",
         total_success_amount=wire.fen_to_yuan(result.total_success_amount),
-        post_fee=wire.fen_to_yuan(result.post_fee) if result.post_fee is not None else None,
+        post_fee=wire.fen_to_yuan(result.post_fee)
+        if result.post_fee is not None and not result.multi_orders
+        else None,
         failed_offers=[
             models.FailedOffer(
                 offer_id=failed.offer_id,
@@ -204,7 +244,12 @@ def created_order(body: Any, status: int) -> models.CreatedOrder:
             )
             for failed in result.failed_offer_list or []
         ],
+        orders=parts,
     )
+
+
+def _has_order(container: dict[str, Any]) -> bool:
+    return bool(container.get("orderId") or container.get("multiOrders"))
 
 
 def _order(view: wire.OrderView) -> models.Order:
@@ -214,7 +259,8 @@ def _order(view: wire.OrderView) -> models.Order:
         status=base.status,
         total_amount=base.total_amount,
         shipping_fee=base.shipping_fee,
-        discount=wire.fen_to_yuan(base.discount) if base.discount is not None else None,
+        # The list and detail write a reduction as negative fen; ours is a positive amount off.
+        discount=wire.fen_to_yuan(-base.discount) if base.discount is not None else None,
         out_order_id=base.out_order_id,
         seller_member_id=base.seller_id,
         seller_login_id=base.seller_login_id,
@@ -318,6 +364,10 @@ def logistics_info(order_id: str) -> Reader[models.LogisticsInfo]:
     return read
 
 
+#: The trace API's code for "无法找到相对应的物流单跟踪信息" (no tracking information yet).
+NO_TRACKING_YET = "404"
+
+
 def logistics_trace(order_id: str) -> Reader[models.LogisticsTrace]:
     def read(body: Any, status: int) -> models.LogisticsTrace:
         api = apis.LOGISTICS_TRACE
@@ -327,6 +377,11 @@ def logistics_trace(order_id: str) -> Reader[models.LogisticsTrace]:
             )
         except NotShippedError:
             return models.LogisticsTrace(order_id=order_id, shipped=False)
+        except BusinessError as error:
+            if error.code != NO_TRACKING_YET:
+                raise
+            # Right after shipping the courier has reported nothing yet: an empty trace.
+            return models.LogisticsTrace(order_id=order_id, shipped=True)
         shipments = [
             models.ShipmentTrace(
                 logistics_id=trace.logistics_id,

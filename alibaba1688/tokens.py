@@ -92,22 +92,30 @@ class MemoryTokenSource:
 
 
 def parse_platform_time(text: str) -> datetime | None:
-    """``20270526174405000+0800`` (yyyyMMddHHmmssSSS and an offset) as an aware datetime."""
+    """The platform's compact time as an aware datetime, or ``None`` when it is not one.
+
+    Two forms occur: ``20270526174405000+0800`` (yyyyMMddHHmmssSSS and an offset, order detail
+    and most token replies) and ``20121222222222+0800`` (no milliseconds, some token replies).
+    Without an offset the time is Beijing time, the platform's own clock.
+    """
     text = text.strip()
-    if len(text) < 17 or not text[:17].isdigit():
+    digits = len(text) - len(text.lstrip("0123456789"))
+    if digits not in (14, 17):
         return None
     try:
-        moment = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(
-            microsecond=int(text[14:17]) * 1000
-        )
+        moment = datetime.strptime(text[:14], "%Y%m%d%H%M%S")
     except ValueError:
         return None
-    offset = text[17:]
-    if len(offset) == 5 and offset[0] in "+-" and offset[1:].isdigit():
+    if digits == 17:
+        moment = moment.replace(microsecond=int(text[14:17]) * 1000)
+    offset = text[digits:]
+    if offset == "":
+        zone = timezone(timedelta(hours=8))
+    elif len(offset) == 5 and offset[0] in "+-" and offset[1:].isdigit():
         delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
         zone = timezone(delta if offset[0] == "+" else -delta)
     else:
-        zone = timezone(timedelta(hours=8))  # the platform's own clock is Beijing time
+        return None
     return moment.replace(tzinfo=zone)
 
 

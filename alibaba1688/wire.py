@@ -57,15 +57,38 @@ def _fen(value: Any) -> Any:
     return value
 
 
-def _rate(value: Any) -> Any:
-    """A rate as a fraction: ``"32%"`` -> 0.32, ``"0.32"`` -> 0.32, ``"11"`` (percent) -> 0.11."""
+def _rate_number(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
+    number = _decimal(value.strip() if isinstance(value, str) else value)
+    if not isinstance(number, Decimal):
+        raise ValueError(f"not a rate: {value!r}")
+    return number
+
+
+def _percent(value: Any) -> Any:
+    """A rate the API writes in percent: ``"11"`` or ``"11%"`` -> 0.11.
+
+    The unit is the field's, from the API's documentation (docs/1688-client.md, "Rate units"),
+    never guessed from the value: a percent above 100 is not a rate, and fails the reply.
+    """
     if isinstance(value, str) and value.strip().endswith("%"):
-        return _decimal(value.strip()[:-1]) / 100
-    number = _decimal(value)
-    if isinstance(number, Decimal) and number > 1:
-        return number / 100
+        value = value.strip()[:-1]
+    number = _rate_number(value)
+    if number is None:
+        return None
+    if not 0 <= number <= 100:
+        raise ValueError(f"a percent must be within 0..100, got {number}")
+    return number / 100
+
+
+def _fraction(value: Any) -> Any:
+    """A rate the API writes as a fraction: ``"0.4666"`` -> 0.4666 (never rescaled)."""
+    number = _rate_number(value)
+    if number is None:
+        return None
+    if not 0 <= number <= 1:
+        raise ValueError(f"a fraction must be within 0..1, got {number}")
     return number
 
 
@@ -103,7 +126,8 @@ IdText = Annotated[str, BeforeValidator(_id_text)]
 Yuan = Annotated[Decimal, BeforeValidator(_decimal)]
 OptYuan = Annotated[Decimal | None, BeforeValidator(_optional_decimal)]
 Fen = Annotated[int, BeforeValidator(_fen)]
-Rate = Annotated[Decimal | None, BeforeValidator(_rate)]
+Percent = Annotated[Decimal | None, BeforeValidator(_percent)]
+Fraction = Annotated[Decimal | None, BeforeValidator(_fraction)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 OptText = Annotated[str | None, BeforeValidator(_text)]
 PlatformTime = Annotated[datetime | None, BeforeValidator(_platform_time)]
@@ -130,18 +154,31 @@ class Wire(BaseModel):
 # --- products -------------------------------------------------------------------------------
 
 
-class SellerDataInfo(Wire):
-    tp_year: int | None = None
-    repeat_purchase_percent: Rate = None
+class _SellerScores(Wire):
     trade_medal_level: OptText = None
     composite_service_score: OptYuan = None
     logistics_experience_score: OptYuan = None
     dispute_complaint_score: OptYuan = None
     after_sales_experience_score: OptYuan = None
+
+
+class SearchSellerData(_SellerScores):
+    """``sellerDataInfo`` of a keyword-search row (``SellerDataInfoV1``): the only place the
+    platform states the seller's years; ``repeatPurchasePercent`` is in percent ("11")."""
+
+    tp_year: int | None = None
+    repeat_purchase_percent: Percent = None
+
+
+class DetailSellerData(_SellerScores):
+    """``sellerDataInfo`` of a product detail (``SellerDataInfo``): no years;
+    ``repeatPurchasePercent`` is a fraction ("0.4666"), the 30-day rates are percent ("1", "2")."""
+
+    repeat_purchase_percent: Fraction = None
     # 48-hour pickup rate and 30-day quality refund rate: the platform's closest figures to
     # "ships on time" and "disputes", which a buyer's supplier policy sets thresholds on.
-    collect30_day_within48_h_percent: Rate = None
-    quality_refund_within30_day: Rate = None
+    collect30_day_within48_h_percent: Percent = None
+    quality_refund_within30_day: Percent = None
 
 
 class PriceInfo(Wire):
@@ -154,11 +191,11 @@ class SearchRow(Wire):
     price_info: PriceInfo
     min_order_quantity: int | None = None
     month_sold: int | None = None
-    repurchase_rate: Rate = None
+    repurchase_rate: Percent = None  # "10%"
     image_url: OptText = None
-    seller_data_info: SellerDataInfo | None = None
-    seller_member_id: OptText = None  # (ext) of the simulator; the real row has sellerOpenId
-    company_name: OptText = None
+    seller_data_info: SearchSellerData | None = None
+    # The only seller identity a row carries (an app-specific, encrypted id).
+    seller_open_id: OptText = None
 
 
 class SearchResult(Wire):
@@ -213,11 +250,9 @@ class ProductDetail(Wire):
     product_sale_info: SaleInfo
     product_sku_infos: list[SkuInfo] = Field(default_factory=list)
     seller_mix_setting: SellerMixSetting | None = None
-    seller_member_id: OptText = None  # (ext)
     seller_open_id: OptText = None
     company_name: OptText = None
-    seller_data_info: SellerDataInfo | None = None
-    tax_rate: Rate = None  # (ext) VAT-invoice surcharge rate
+    seller_data_info: DetailSellerData | None = None
 
 
 class FreightResult(Wire):
@@ -232,21 +267,22 @@ class FreightResult(Wire):
 
 
 class CrossBasic(Wire):
+    """``alibaba.account.simpleAccountInfo``: who a seller is, by login id; no member id, no
+    figures (years and rates come from search rows and product detail)."""
+
     login_id: OptText = None
-    member_id: OptText = None  # (ext)
     company_name: OptText = None
-    tp_year: int | None = None  # (ext)
-    credit_level: OptText = None  # (ext)
-    repurchase_rate: Rate = None  # (ext)
-    on_time_ship_rate: Rate = None  # (ext)
-    dispute_rate: Rate = None  # (ext)
-    license_expires_on: OptText = None  # (ext) ISO date
-    province: OptText = None
-    city: OptText = None
+    supplier_name: OptText = None
+    category_name: OptText = None
+    shop_url: OptText = None
 
 
 class CrossBasicReply(Wire):
     result: CrossBasic
+
+
+class OpenUidDecrypted(Wire):
+    wangwang_nick: str = Field(min_length=1)
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -265,7 +301,7 @@ class PreviewResult(Wire):
     sum_payment: Fen
     sum_carriage: Fen
     sum_payment_no_carriage: Fen
-    discount_fee: Fen | None = None
+    discount_fee: Fen | None = None  # fen, positive for a reduction
     flow_flag: OptText = None
     trade_mode_name_list: list[str] | None = None
     cargo_list: list[PreviewCargo] | None = None
@@ -283,11 +319,29 @@ class FailedOfferWire(Wire):
     error_message: OptText = None
 
 
-class CreateResult(Wire):
+def _empty_fen(value: Any) -> Any:
+    return None if value == "" else _fen(value)
+
+
+OptFen = Annotated[int | None, BeforeValidator(_empty_fen)]
+
+
+class MultiOrder(Wire):
+    """One element of ``multiOrders``. The SDKs type the list as a bare object; the id is read
+    from ``orderId`` (text or number) and the amounts, when present, in fen."""
+
     order_id: IdText
+    total_success_amount: OptFen = None
+    post_fee: OptFen = None
+
+
+class CreateResult(Wire):
+    # Empty when the platform split the purchase: the ids are in multiOrders then.
+    order_id: OptText = None
     total_success_amount: Fen
-    post_fee: Fen | None = None
+    post_fee: OptFen = None
     failed_offer_list: list[FailedOfferWire] | None = None
+    multi_orders: list[MultiOrder] | None = None
 
 
 class CreateReply(Wire):
@@ -300,7 +354,7 @@ class BaseInfo(Wire):
     status: str
     total_amount: Yuan
     shipping_fee: OptYuan = None
-    discount: Fen | None = None
+    discount: Fen | None = None  # fen, negative for a reduction
     out_order_id: OptText = None
     seller_id: OptText = Field(default=None, alias="sellerID")
     seller_login_id: OptText = None

@@ -51,7 +51,9 @@ APIS: dict[tuple[str, str], ApiSpec] = {
     (CROSSBORDER, "product.search.keywordQuery"): ApiSpec(products.keyword_query, ("offerQueryParam",)),
     (CROSSBORDER, "product.search.queryProductDetail"): ApiSpec(products.product_detail, ("offerDetailParam",)),
     (CROSSBORDER, "product.freight.estimate"): ApiSpec(products.freight_estimate, ("productFreightQueryParamsNew",)),
+    (CROSSBORDER, "product.search.querySellerOfferList"): ApiSpec(products.seller_offer_list, ("offerQueryParam",)),
     ("com.alibaba.account", "alibaba.account.agent.crossBasic"): ApiSpec(products.cross_basic),
+    ("com.alibaba.account", "wangwangnick.openuid.decrypt"): ApiSpec(products.open_uid_decrypt, ("openUid",)),
     (TRADE, "alibaba.createOrder.preview"): ApiSpec(orders.preview, ("addressParam", "cargoParamList")),
     (TRADE, "alibaba.trade.fastCreateOrder"): ApiSpec(orders.fast_create, ("flow", "addressParam", "cargoParamList")),
     (TRADE, "alibaba.trade.get.buyerView"): ApiSpec(orders.get_buyer_view, ("webSite",)),
@@ -75,7 +77,7 @@ TOKEN_API = ("system.oauth2", "getToken")
 
 
 def _cross_basic_params(params: Params) -> None:
-    if not (params.text("loginId") or params.text("domain") or params.text("memberId")):
+    if not (params.text("loginId") or params.text("domain")):
         raise param_missing("loginId")
 
 

@@ -78,10 +78,23 @@ class SupplierBehaviour(_Model):
     refund_agree_after_hours: float = Field(default=0.0, ge=0)
     refuse_refund: bool = False
     refund_needs_return: bool = False
+    # The seller ships an order in this many parcels (its lines dealt out in turn), each with its
+    # own waybill and courier; 1 (default) is one parcel per order, as before.
+    parcels: int = Field(default=1, ge=1, le=20)
+    # Hours after shipping during which the trace API has nothing yet and answers its "no tracking
+    # information" error (404), as the real one does right after a seller ships. 0: steps at once.
+    trace_after_hours: float = Field(default=0.0, ge=0)
+    # A reduction (yuan) the seller grants on each order: preview discountFee (fen, positive),
+    # order list/detail discount (fen, negative), and every total net of it. 0: no discount.
+    discount: Money = Field(default=Decimal("0"), ge=0)
 
 
 class Supplier(_Model):
     member_id: str = Field(min_length=1)
+    # What search rows and product detail call the seller (sellerOpenId), and what
+    # wangwangnick.openuid.decrypt takes. Default: the member id, so a catalog without it keys
+    # its suppliers the same everywhere; a real one looks like "BBBgGWh2O6JFI6v1aQuZVgRIA".
+    open_id: str | None = Field(default=None, min_length=1, max_length=64)
     login_id: str = Field(min_length=1)
     company_name: str = Field(min_length=1)
     years: int = Field(ge=0)
@@ -95,6 +108,10 @@ class Supplier(_Model):
     category_name: str = ""
     mix_batch: MixBatch | None = None
     behaviour: SupplierBehaviour = SupplierBehaviour()
+
+    @property
+    def seller_open_id(self) -> str:
+        return self.open_id or self.member_id
 
 
 class PriceRange(_Model):
@@ -154,6 +171,10 @@ class Offer(_Model):
     freight: Freight
     tax_rate: Money = Field(default=Decimal("0"), ge=0, le=1)
     month_sold: int = Field(default=0, ge=0)
+    # The seller's warehouse this offer ships from. A create whose lines come from two or more
+    # warehouses is split by the platform into one order per warehouse (multiOrders); unset
+    # offers share one default warehouse, so catalogs without it never split.
+    warehouse: str | None = Field(default=None, min_length=1)
     behaviour: OfferBehaviour = OfferBehaviour()
 
     def sku_id(self, index: int) -> int:
@@ -177,6 +198,9 @@ class Catalog(_Model):
 
     def supplier(self, member_id: str) -> Supplier | None:
         return next((s for s in self.suppliers if s.member_id == member_id), None)
+
+    def supplier_by_open_id(self, open_id: str) -> Supplier | None:
+        return next((s for s in self.suppliers if s.seller_open_id == open_id), None)
 
     def offer(self, offer_id: str) -> Offer | None:
         return next((o for o in self.offers if o.offer_id == offer_id), None)
@@ -209,6 +233,10 @@ def _cross_check(catalog: Catalog) -> list[str]:
         if supplier.member_id in seen_suppliers:
             problems.append(f"suppliers[{i}].member_id: duplicate supplier {supplier.member_id}")
         seen_suppliers.add(supplier.member_id)
+    open_ids = [s.seller_open_id for s in catalog.suppliers]
+    for i, open_id in enumerate(open_ids):
+        if open_ids.index(open_id) != i:
+            problems.append(f"suppliers[{i}].open_id: duplicate open id {open_id}")
     seen_offers: set[str] = set()
     for i, offer in enumerate(catalog.offers):
         if offer.offer_id in seen_offers:

@@ -73,8 +73,14 @@ class Order:
     close_remark: str | None = None
     refunded: Decimal = Decimal("0.00")
     refund_status: str | None = None
-    shipment: Shipment | None = None
+    shipments: list[Shipment] = field(default_factory=list)  # one per parcel, once shipped
     stock_taken: list[tuple[str, str, int]] = field(default_factory=list)
+    discount: Decimal = Decimal("0.00")  # the seller's reduction, yuan (behaviour.discount)
+
+    @property
+    def shipment(self) -> Shipment | None:
+        """The first parcel (the one the order detail's logistics items start with)."""
+        return self.shipments[0] if self.shipments else None
 
     @property
     def goods(self) -> Decimal:
@@ -82,7 +88,7 @@ class Order:
 
     @property
     def total(self) -> Decimal:
-        return yuan(self.goods + self.post_fee)
+        return yuan(self.goods + self.post_fee - self.discount)
 
 
 @dataclass
@@ -257,6 +263,31 @@ def price_cargo(market: Market, cargo: list[CargoLine], vat_invoice: bool) -> Qu
     return quote
 
 
+def split_by_warehouse(lines: list[PricedLine]) -> list[list[PricedLine]]:
+    """The orders the platform makes of one create: one per warehouse the lines ship from
+    (``offers[].warehouse``; unset offers share one), in the order the lines first name them."""
+    groups: dict[str, list[PricedLine]] = {}
+    for line in lines:
+        groups.setdefault(line.offer.warehouse or "", []).append(line)
+    return list(groups.values())
+
+
+def post_fee_of(lines: list[PricedLine]) -> Decimal:
+    per_offer: dict[str, tuple[Offer, int]] = {}
+    for line in lines:
+        offer, quantity = per_offer.get(line.offer.offer_id, (line.offer, 0))
+        per_offer[line.offer.offer_id] = (offer, quantity + line.quantity)
+    return yuan(sum((freight_for(offer, q) for offer, q in per_offer.values()), Decimal(0)))
+
+
+def discount_of(supplier: Supplier | None, lines: list[PricedLine], post_fee: Decimal) -> Decimal:
+    """The seller's reduction on one order, never more than the order is worth."""
+    if supplier is None:
+        return yuan(0)
+    goods = yuan(sum((yuan(line.unit_price * line.quantity) for line in lines), Decimal(0)))
+    return yuan(min(supplier.behaviour.discount, goods + post_fee))
+
+
 def _address(params: Params) -> dict[str, Any] | Reply:
     address = params.json_object("addressParam")
     missing = [name for name in ("fullName", "provinceText", "cityText", "address") if not address.get(name)]
@@ -291,13 +322,21 @@ def preview(market: Market, params: Params) -> Reply:
     problem = quote.failed[0] if quote.failed else quote.order_error
     if problem is not None:
         return _preview_error(trade_error(problem.code, problem.message))
-    goods_fen, post_fen = to_fen(quote.goods), to_fen(quote.post_fee)
-    return trade_ok(orderPreviewResuslt=[{
-        "status": True, "flowFlag": params.text("flow", "general"), "tradeModeNameList": ["assureTrade"],
-        "sumPayment": goods_fen + post_fen, "sumCarriage": post_fen, "sumPaymentNoCarriage": goods_fen,
-        "discountFee": 0, "additionalFee": 0,
-        "cargoList": [_cargo_wire(line) for line in quote.lines],
-    }])
+    previews = []
+    for lines in split_by_warehouse(quote.lines):
+        post_fee = post_fee_of(lines) if len(quote.lines) != len(lines) else quote.post_fee
+        goods = yuan(sum((yuan(line.unit_price * line.quantity) for line in lines), Decimal(0)))
+        discount = discount_of(quote.supplier, lines, post_fee)
+        goods_fen, post_fen, discount_fen = to_fen(goods), to_fen(post_fee), to_fen(discount)
+        previews.append({
+            "status": True, "flowFlag": params.text("flow", "general"), "tradeModeNameList": ["assureTrade"],
+            "sumPayment": goods_fen + post_fen - discount_fen, "sumCarriage": post_fen,
+            "sumPaymentNoCarriage": goods_fen - discount_fen,
+            # The preview writes the reduction as a positive amount (the order list: negative).
+            "discountFee": discount_fen, "additionalFee": 0,
+            "cargoList": [_cargo_wire(line) for line in lines],
+        })
+    return trade_ok(orderPreviewResuslt=previews)
 
 
 def _preview_error(reply: Reply) -> Reply:
@@ -328,9 +367,34 @@ def fast_create(market: Market, params: Params) -> Reply:
         return trade_error(first.code, first.message, result={"failedOfferList": failed})
 
     now = market.clock.now()
+    groups = split_by_warehouse(quote.lines)
+    created: list[Order] = []
+    for group in groups:
+        post_fee = post_fee_of(group) if len(groups) > 1 else quote.post_fee
+        created.append(_new_order(market, params, quote.supplier, group, post_fee, address, flow, now))
+    total_fen = sum(to_fen(order.total) for order in created)
+    if len(created) == 1:
+        order = created[0]
+        result: dict[str, Any] = {"success": True, "code": None, "message": None, "orderId": str(order.order_id),
+                                  "totalSuccessAmount": total_fen, "postFee": to_fen(order.post_fee),
+                                  "failedOfferList": failed}
+    else:
+        # A split (the SDKs: orderId and postFee empty, the orders in multiOrders). The element
+        # model is undocumented: the simulator names each order's id and amounts (fen) **(sim)**.
+        result = {"success": True, "code": None, "message": None, "orderId": "", "postFee": "",
+                  "totalSuccessAmount": total_fen, "failedOfferList": failed,
+                  "multiOrders": [{"orderId": str(o.order_id), "totalSuccessAmount": to_fen(o.total),
+                                   "postFee": to_fen(o.post_fee)} for o in created]}
+    reply = trade_ok(result=result)
+    reply.committed = True
+    return reply
+
+
+def _new_order(market: Market, params: Params, supplier: Supplier, priced: list[PricedLine], post_fee: Decimal,
+               address: dict[str, Any], flow: str, now: datetime) -> Order:
     order_id = market.new_order_id()
     lines = []
-    for n, line in enumerate(quote.lines, start=1):
+    for n, line in enumerate(priced, start=1):
         sku = line.offer.skus[line.sku_index]
         lines.append(OrderLine(entry_id=order_id + n, offer_id=line.offer.offer_id, spec_id=sku.spec_id,
                                sku_id=line.offer.sku_id(line.sku_index), subject=line.offer.subject,
@@ -339,16 +403,12 @@ def fast_create(market: Market, params: Params) -> Reply:
         key = (line.offer.offer_id, sku.spec_id)
         taken = min(line.quantity, market.stock[key])  # a stock_at_order override may exceed the books
         market.stock[key] -= taken
-    order = Order(order_id=order_id, out_order_id=params.text("outOrderId"), supplier_id=quote.supplier.member_id,
-                  lines=lines, post_fee=quote.post_fee, address=address, message=params.text("message"), flow=flow,
-                  created_at=now, modified_at=now)
+    order = Order(order_id=order_id, out_order_id=params.text("outOrderId"), supplier_id=supplier.member_id,
+                  lines=lines, post_fee=post_fee, address=address, message=params.text("message"), flow=flow,
+                  created_at=now, modified_at=now, discount=discount_of(supplier, priced, post_fee))
     order.stock_taken = [(ln.offer_id, ln.spec_id, ln.quantity) for ln in lines]
     market.orders[order_id] = order
-    reply = trade_ok(result={"success": True, "code": None, "message": None, "orderId": str(order_id),
-                             "totalSuccessAmount": to_fen(order.total), "postFee": to_fen(order.post_fee),
-                             "failedOfferList": failed})
-    reply.committed = True
-    return reply
+    return order
 
 
 # --- reading orders -------------------------------------------------------------------------------
@@ -375,20 +435,20 @@ def trade_info(market: Market, order: Order) -> dict[str, Any]:
     address = order.address
     area = " ".join(str(address.get(k, "")) for k in ("provinceText", "cityText", "areaText", "townText", "address")
                     if address.get(k))
-    logistics_items = []
-    if order.shipment is not None:
-        s = order.shipment
-        logistics_items.append({"id": s.logistics_id, "logisticsBillNo": s.bill_no,
-                                "logisticsCompanyName": s.company_name, "logisticsCompanyNo": s.company_no,
-                                "status": s.status, "deliveredTime": _t(order.shipped_at),
-                                "subItemIds": ",".join(str(ln.entry_id) for ln in order.lines)})
+    logistics_items = [
+        {"id": s.logistics_id, "logisticsBillNo": s.bill_no, "logisticsCompanyName": s.company_name,
+         "logisticsCompanyNo": s.company_no, "status": s.status, "deliveredTime": _t(order.shipped_at),
+         "subItemIds": ",".join(str(e) for e in s.entry_ids)}
+        for s in order.shipments
+    ]
     return {
         "baseInfo": {
             "id": order.order_id, "idOfStr": str(order.order_id), "outOrderId": order.out_order_id,
             "status": order.status, "refundStatus": order.refund_status,
             "tradeType": "50060", "flowTemplateCode": "assureTrade",
             "totalAmount": yuan_text(order.total), "sumProductPayment": yuan_text(order.goods),
-            "shippingFee": yuan_text(order.post_fee), "discount": 0,
+            # fen, negative for a reduction (as the published list sample writes it)
+            "shippingFee": yuan_text(order.post_fee), "discount": -to_fen(order.discount),
             "refund": yuan_text(order.refunded), "refundPayment": to_fen(order.refunded),
             "createTime": _t(order.created_at), "modifyTime": _t(order.modified_at), "payTime": _t(order.paid_at),
             "allDeliveredTime": _t(order.shipped_at), "receivingTime": _t(order.received_at),

@@ -1,7 +1,8 @@
 """Product-side APIs: keyword search, product detail, freight estimate, supplier profile.
 
-The shapes follow the real ``com.alibaba.fenxiao.crossborder`` APIs; supplier-profile fields the
-real rows do not carry are added as documented extensions (see docs/1688-wire-format.md, 4 and 9).
+The shapes follow the published samples of the real APIs (tests/alibaba1688/samples/): a seller
+is named only by its open id, and nothing the platform does not send is added
+(docs/1688-wire-format.md, 4 and 9).
 """
 
 from __future__ import annotations
@@ -39,11 +40,17 @@ def _composite(supplier: Supplier) -> float:
     return 0.6 * supplier.on_time_ship_rate + 0.4 * max(0.0, 1 - 10 * supplier.dispute_rate)
 
 
+def _percent_number(rate: float) -> str:
+    """A fraction as a bare percent number (``0.32`` -> ``"32"``), as the sample rows write it."""
+    return f"{(Decimal(str(rate)) * 100).quantize(Decimal('0.01')).normalize():f}"
+
+
 def seller_data_info(supplier: Supplier, detail: bool = False) -> dict[str, Any]:
+    """``sellerDataInfo`` in each API's own units (docs/1688-client.md, "Rate units"): search
+    rows state years and write repeatPurchasePercent in percent ("11"); detail states no years,
+    writes repeatPurchasePercent as a fraction ("0.4666") and its two 30-day rates in percent."""
     composite = _composite(supplier)
     info: dict[str, Any] = {
-        "tpYear": supplier.years,
-        "repeatPurchasePercent": rate_text(supplier.repurchase_rate),
         "tradeMedalLevel": str(min(5, 1 + supplier.years // 2)),
         "compositeServiceScore": _score(composite),
         "logisticsExperienceScore": _score(supplier.on_time_ship_rate),
@@ -53,26 +60,13 @@ def seller_data_info(supplier: Supplier, detail: bool = False) -> dict[str, Any]
         "consultingExperienceScore": _score(composite),
     }
     if detail:
-        info["collect30DayWithin48HPercent"] = rate_text(supplier.on_time_ship_rate)
-        info["qualityRefundWithin30Day"] = rate_text(supplier.dispute_rate)
+        info["repeatPurchasePercent"] = rate_text(supplier.repurchase_rate)
+        info["collect30DayWithin48HPercent"] = _percent_number(supplier.on_time_ship_rate)
+        info["qualityRefundWithin30Day"] = _percent_number(supplier.dispute_rate)
+    else:
+        info["repeatPurchasePercent"] = _percent_number(supplier.repurchase_rate)
+        info["tpYear"] = supplier.years
     return info
-
-
-def seller_profile(supplier: Supplier) -> dict[str, Any]:
-    """(ext) The catalog's supplier record, for the fields no real API exposes."""
-    return {
-        "memberId": supplier.member_id,
-        "loginId": supplier.login_id,
-        "companyName": supplier.company_name,
-        "years": supplier.years,
-        "repurchaseRate": rate_text(supplier.repurchase_rate),
-        "onTimeShipRate": rate_text(supplier.on_time_ship_rate),
-        "disputeRate": rate_text(supplier.dispute_rate),
-        "creditLevel": supplier.credit_level,
-        "licenseExpiresOn": supplier.license_expires_on.isoformat(),
-        "province": supplier.province,
-        "city": supplier.city,
-    }
 
 
 def _ship_guarantee(supplier: Supplier) -> str:
@@ -97,7 +91,7 @@ def search_row(offer: Offer, supplier: Supplier) -> dict[str, Any]:
         "repurchaseRate": percent_text(supplier.repurchase_rate),
         "thirdCategoryId": offer.category_id,
         "tradeScore": _score(_composite(supplier)),
-        "sellerOpenId": seller_open_id(supplier.member_id),
+        "sellerOpenId": supplier.seller_open_id,
         "sellerIdentities": ["tp_member"] + (["powerful_merchants"] if supplier.years >= 5 else []),
         "sellerDataInfo": seller_data_info(supplier),
         "productSimpleShippingInfo": {
@@ -106,10 +100,6 @@ def search_row(offer: Offer, supplier: Supplier) -> dict[str, Any]:
             "perfectFulfillmentRate30d": percent_text(on_time),
             "qualityReturnRate30d": percent_text(supplier.dispute_rate),
         },
-        # (ext) who the supplier is: the real row has only the opaque sellerOpenId.
-        "sellerMemberId": supplier.member_id,
-        "sellerLoginId": supplier.login_id,
-        "companyName": supplier.company_name,
     }
 
 
@@ -225,17 +215,12 @@ def product_detail(market: Market, params: Params) -> Reply:
         "sellerMixSetting": {"generalHunpi": mix is not None,
                              "mixAmount": whole_yuan_up(mix.min_amount) if mix else 0,
                              "mixNumber": mix.min_quantity if mix else 0},
-        "sellerOpenId": seller_open_id(supplier.member_id),
+        "sellerOpenId": supplier.seller_open_id,
         "companyName": supplier.company_name,
         "tradeScore": _score(_composite(supplier)),
         "sellerDataInfo": seller_data_info(supplier, detail=True),
         "invoiceInfo": {"supportOnlineInvoice": True, "supportFastInvoice": False,
                         "invoiceTypes": ["普票", "专票"], "taxpayerType": "一般纳税人"},
-        # (ext) fields below: see docs/1688-wire-format.md section 4.2.
-        "sellerMemberId": supplier.member_id,
-        "sellerLoginId": supplier.login_id,
-        "taxRate": yuan_text(offer.tax_rate),
-        "sellerProfile": seller_profile(supplier),
     })
 
 
@@ -285,15 +270,15 @@ def freight_estimate(market: Market, params: Params) -> Reply:
 
 
 def cross_basic(market: Market, params: Params) -> Reply:
+    """``alibaba.account.agent.crossBasic`` by ``loginId`` or shop ``domain``: the published
+    fields only (no member id, years or rates)."""
     login_id = params.text("loginId")
     domain = params.text("domain")
-    member_id = params.text("memberId")
     if domain and not login_id:
         login_id = domain.removeprefix("https://").removeprefix("http://").split(".")[0]
-    supplier = next((s for s in market.catalog.suppliers
-                     if (login_id and s.login_id == login_id) or (member_id and s.member_id == member_id)), None)
+    supplier = next((s for s in market.catalog.suppliers if login_id and s.login_id == login_id), None)
     if supplier is None:
-        return trade_error("USER_NOT_FOUND", f"用户不存在: {login_id or member_id}")
+        return trade_error("USER_NOT_FOUND", f"用户不存在: {login_id}")
     return trade_ok(result={
         "loginId": supplier.login_id,
         "companyName": supplier.company_name,
@@ -301,14 +286,44 @@ def cross_basic(market: Market, params: Params) -> Reply:
         "categoryName": supplier.category_name,
         "shopUrl": f"https://{supplier.login_id}.1688.com",
         "kuaJingBao": False,
-        # (ext) the profile fields the real API does not expose.
-        "memberId": supplier.member_id,
-        "tpYear": supplier.years,
-        "creditLevel": supplier.credit_level,
-        "repurchaseRate": rate_text(supplier.repurchase_rate),
-        "onTimeShipRate": rate_text(supplier.on_time_ship_rate),
-        "disputeRate": rate_text(supplier.dispute_rate),
-        "licenseExpiresOn": supplier.license_expires_on.isoformat(),
-        "province": supplier.province,
-        "city": supplier.city,
     })
+
+
+def open_uid_decrypt(market: Market, params: Params) -> Reply:
+    """``wangwangnick.openuid.decrypt``: ``{"wangwangNick": loginId}`` (the published result
+    field, bare); an unknown open id is ``USER_NOT_FOUND`` **(sim)**."""
+    open_id = params.required("openUid")
+    supplier = market.catalog.supplier_by_open_id(open_id)
+    if supplier is None:
+        return trade_error("USER_NOT_FOUND", f"openUid 无法解密: {open_id}")
+    return Reply({"wangwangNick": supplier.login_id})
+
+
+def seller_offer_list(market: Market, params: Params) -> Reply:
+    """``product.search.querySellerOfferList``: one seller's published offers, rows as the
+    published model (no seller figures)."""
+    query = params.json_object("offerQueryParam")
+    open_id = str(query.get("sellerOpenId") or "")
+    if not open_id:
+        return nested_error("PARAM_ERROR", "sellerOpenId is required")
+    try:
+        page = max(1, as_int(query.get("beginPage", 1), "beginPage"))
+        size = min(MAX_PAGE_SIZE, max(1, as_int(query.get("pageSize", 20), "pageSize")))
+    except ValueError as exc:
+        return nested_error("PARAM_ERROR", str(exc))
+    supplier = market.catalog.supplier_by_open_id(open_id)
+    offers = [o for o in market.catalog.offers
+              if supplier is not None and o.supplier_id == supplier.member_id and o.status == "published"]
+    keyword = str(query.get("keyword") or "").lower().split()
+    offers = [o for o in offers if all(term in o.subject.lower() for term in keyword)]
+    rows = []
+    for offer in offers[(page - 1) * size: page * size]:
+        first = yuan_text(offer.price_ranges[0].price)
+        rows.append({
+            "offerId": int(offer.offer_id), "subject": offer.subject, "subjectTrans": offer.subject,
+            "imageUrl": _image(offer), "repurchaseRate": percent_text(supplier.repurchase_rate),  # type: ignore[union-attr]
+            "monthSold": offer.month_sold, "priceInfo": {"price": first, "consignPrice": first},
+        })
+    total = len(offers)
+    return nested_ok({"totalRecords": total, "totalPage": math.ceil(total / size) if total else 0,
+                      "pageSize": size, "currentPage": page, "data": rows})

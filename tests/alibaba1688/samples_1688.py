@@ -9,14 +9,26 @@ from fakes_1688 import nested
 ORDER_ID = "3701234567000010007"  # above 2^53: must never pass through a float
 ENTRY_ID = "3701234567000010008"
 
+SELLER_OPEN_ID = "BBBgGWh2O6JFI6v1aQuZVgRIA"
+
+# Search rows write repeatPurchasePercent in percent ("32"), detail as a fraction ("0.32"):
+# the published samples do ("11" and "0.4666"); docs/1688-client.md, "Rate units".
 SELLER_DATA = {
     "tpYear": 5,
-    "repeatPurchasePercent": "0.32",
+    "repeatPurchasePercent": "32",
     "tradeMedalLevel": "4",
     "compositeServiceScore": "4.8",
     "logisticsExperienceScore": "4.8",
     "disputeComplaintScore": "4.9",
     "afterSalesExperienceScore": "4.8",
+}
+
+DETAIL_SELLER_DATA = {
+    "repeatPurchasePercent": "0.32",
+    "tradeMedalLevel": "4",
+    "compositeServiceScore": "4.8",
+    "collect30DayWithin48HPercent": "95",
+    "qualityRefundWithin30Day": "1",
 }
 
 
@@ -31,8 +43,7 @@ def search_result(count: int = 1) -> dict[str, Any]:
             "repurchaseRate": "32%",
             "imageUrl": "https://img.example/1.jpg",
             "sellerDataInfo": SELLER_DATA,
-            "sellerMemberId": "b2b-1001",
-            "companyName": "A 服饰",
+            "sellerOpenId": SELLER_OPEN_ID,
         }
         for i in range(count)
     ]
@@ -67,10 +78,9 @@ def detail_result(**overrides: Any) -> dict[str, Any]:
             }
         ],
         "sellerMixSetting": {"generalHunpi": True, "mixAmount": 100, "mixNumber": 10},
-        "sellerOpenId": "BBB2f6d0",
-        "sellerMemberId": "b2b-1001",
+        "sellerOpenId": SELLER_OPEN_ID,
         "companyName": "A 服饰",
-        "sellerDataInfo": SELLER_DATA,
+        "sellerDataInfo": DETAIL_SELLER_DATA,
     }
     detail.update(overrides)
     return nested(detail)

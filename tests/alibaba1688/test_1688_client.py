@@ -85,8 +85,10 @@ async def test_search_page_is_typed() -> None:
     assert first.price == Decimal("45.00")
     assert first.repurchase_rate == Decimal("0.32")
     assert first.seller is not None and first.seller.tp_year == 5
+    # Search rows write repeatPurchasePercent in percent ("32"); the row names the seller only
+    # by its open id (it used to read a sellerMemberId that only our simulator sent).
     assert first.seller.repeat_purchase_rate == Decimal("0.32")
-    assert first.seller_member_id == "b2b-1001"
+    assert first.seller_open_id == samples.SELLER_OPEN_ID
 
 
 async def test_offer_detail() -> None:
@@ -109,7 +111,11 @@ async def test_offer_detail() -> None:
     assert sku.sku_id == "610000000001001"
     assert detail.mix_batch is not None
     assert (detail.mix_batch.enabled, detail.mix_batch.min_amount) == (True, Decimal(100))
-    assert detail.seller_member_id == "b2b-1001" and detail.unit == "件"
+    # The detail names the seller by open id; its figures are a fraction and two percents.
+    assert detail.seller_open_id == samples.SELLER_OPEN_ID and detail.unit == "件"
+    assert detail.seller is not None
+    assert (detail.seller.repeat_purchase_rate, detail.seller.on_time_ship_rate, detail.seller.dispute_rate) == (
+        Decimal("0.32"), Decimal("0.95"), Decimal("0.01"))
 
 
 async def test_unknown_offer_is_product_offline() -> None:
@@ -353,15 +359,37 @@ async def test_receipt_refusal_uses_error_info() -> None:
 
 
 async def test_supplier_profile() -> None:
-    profile = {"success": True, "result": {"loginId": "supplier-a", "memberId": "b2b-1001",
-                                           "companyName": "A 服饰", "tpYear": 5,
-                                           "creditLevel": "L3", "repurchaseRate": "0.32"}}
+    # crossBasic is keyed by login id and answers no member id, years or rates (it used to be
+    # called with a member id our simulator understood).
+    profile = {"result": {"loginId": "supplier-a", "companyName": "A 服饰", "categoryName": "服装"}}
     fake = FakeGateway().on("alibaba.account.agent.crossBasic", ok(profile))
     async with make_client(fake) as client:
-        supplier = await client.get_supplier_profile("b2b-1001")
-    assert fake.sent[0].form["memberId"] == "b2b-1001"
-    assert (supplier.member_id, supplier.tp_year, supplier.repurchase_rate) == (
-        "b2b-1001", 5, Decimal("0.32"))
+        supplier = await client.get_supplier_profile("supplier-a")
+    assert fake.sent[0].form["loginId"] == "supplier-a" and "memberId" not in fake.sent[0].form
+    assert (supplier.login_id, supplier.company_name, supplier.category_name) == ("supplier-a", "A 服饰", "服装")
+
+
+async def test_seller_by_open_id() -> None:
+    open_id = samples.SELLER_OPEN_ID
+    listing = samples.search_result(1)
+    fake = (
+        FakeGateway()
+        .on("wangwangnick.openuid.decrypt", ok({"wangwangNick": "supplier-a"}))
+        .on("alibaba.account.agent.crossBasic", ok({"result": {"loginId": "supplier-a", "companyName": "A 服饰"}}))
+        .on("product.search.querySellerOfferList", ok(listing))
+        .on("product.search.queryProductDetail", ok(samples.detail_result()))
+    )
+    async with make_client(fake) as client:
+        seller = await client.get_seller(open_id)
+    assert [call.api for call in fake.sent] == [
+        "wangwangnick.openuid.decrypt", "alibaba.account.agent.crossBasic",
+        "product.search.querySellerOfferList", "product.search.queryProductDetail"]
+    assert fake.sent[0].form["openUid"] == open_id
+    assert json.loads(fake.sent[2].form["offerQueryParam"])["sellerOpenId"] == open_id
+    assert (seller.open_id, seller.login_id, seller.company_name) == (open_id, "supplier-a", "A 服饰")
+    assert (seller.repurchase_rate, seller.on_time_ship_rate, seller.dispute_rate) == (
+        Decimal("0.32"), Decimal("0.95"), Decimal("0.01"))
+    assert seller.years is None  # only search rows state tpYear
 
 
 async def test_throttled_and_transport_failures_are_retryable() -> None:

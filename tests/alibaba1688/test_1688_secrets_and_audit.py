@@ -152,7 +152,11 @@ async def test_every_call_is_recorded_redacted() -> None:
     address_param = json.loads(preview.params_redacted["addressParam"])
     assert address_param["mobile"] == "152****7788"
     assert address_param["phone"] == "057******7858"
-    assert address_param["fullName"] == "张三"
+    # The receiver's name and street used to be stored in clear (issue 11): now masked; the
+    # province and city stay, so a row still says where the order went.
+    assert address_param["fullName"] == "张*"
+    assert address_param["address"] == "***"
+    assert address_param["provinceText"] == "浙江省" and address_param["cityText"] == "杭州市"
 
 
 def test_redact_params() -> None:
@@ -173,8 +177,30 @@ def test_redact_params() -> None:
     assert {redacted[k] for k in ("access_token", "_aop_signature", "client_secret",
                                   "refresh_token")} == {"***"}
     assert redacted["grant_type"] == "refresh_token"
-    assert json.loads(redacted["addressParam"]) == {"fullName": "张三", "mobile": "152****7788"}
+    # Names keep their first character, phones their ends (issue 11: names were kept in clear).
+    assert json.loads(redacted["addressParam"]) == {"fullName": "张*", "mobile": "152****7788"}
     assert redacted["receiver"]["mobile"] == "138****1111"
     assert redacted["receiver"]["receiverMobile"] == "138****1111"
     assert redacted["receiver"]["tel"] == "**34"
     assert redacted["orderId"] == "3701234567000010007"
+
+
+def test_receiver_name_and_street_are_masked_everywhere() -> None:
+    address = {"fullName": "欧阳娜娜", "mobile": "15251667788", "provinceText": "浙江省", "cityText": "杭州市",
+               "areaText": "滨江区", "townText": "长河街道", "address": "网商路699号 3幢 501"}
+    invoice = {"invoiceType": 1, "fullName": "张五", "address": "网商路699号", "companyName": "测试公司"}
+    redacted = redact_params({
+        "addressParam": json.dumps(address, ensure_ascii=False),
+        "invoiceParam": json.dumps(invoice, ensure_ascii=False),
+        "receiverInfo": {"toFullName": "张三", "toArea": "浙江省 杭州市 滨江区 网商路699号"},
+    })
+    masked = json.loads(redacted["addressParam"])
+    assert masked == {"fullName": "欧***", "mobile": "152****7788", "provinceText": "浙江省", "cityText": "杭州市",
+                      "areaText": "滨江区", "townText": "***", "address": "***"}
+    assert json.loads(redacted["invoiceParam"])["fullName"] == "张*"
+    assert json.loads(redacted["invoiceParam"])["address"] == "***"
+    assert json.loads(redacted["invoiceParam"])["companyName"] == "测试公司"
+    assert redacted["receiverInfo"] == {"toFullName": "张*", "toArea": "***"}
+    text = json.dumps(redacted, ensure_ascii=False)
+    for secret in ("欧阳娜娜", "网商路699号", "长河街道", "15251667788"):
+        assert secret not in text

@@ -179,12 +179,14 @@ async def test_search_detail_freight(sim: Sim) -> None:
     assert detail.sku("a2") is not None and detail.sku("a2").attributes == {"颜色": "黑色"}
     assert detail.mix_batch is not None and detail.mix_batch.enabled
     assert detail.mix_batch.min_quantity == 10 and detail.mix_batch.min_amount == Decimal(100)
-    assert detail.seller_member_id == "b2b-1001" and detail.company_name == "A 服饰"
+    # The detail names the seller by open id only (it used to read a sellerMemberId the platform
+    # does not send); this catalog sets no open_id, so the simulator uses the member id.
+    assert detail.seller_open_id == "b2b-1001" and detail.company_name == "A 服饰"
     # The figures a buyer's supplier policy sets thresholds on.
     assert detail.seller is not None
     assert detail.seller.on_time_ship_rate == Decimal("0.95")
     assert detail.seller.dispute_rate == Decimal("0.01")
-    assert detail.tax_rate is not None
+    assert detail.tax_rate is None  # the platform publishes no surcharge rate (it was an extension)
 
     expired = await sim.client.get_offer_detail("610000000005")
     assert expired.status == "expired" and not expired.is_published
@@ -204,13 +206,14 @@ async def test_search_detail_freight(sim: Sim) -> None:
 
 
 async def test_supplier_profile(sim: Sim) -> None:
-    profile = await sim.client.get_supplier_profile("b2b-1001")
-    assert profile.member_id == "b2b-1001" and profile.login_id == "supplier-a"
-    assert profile.tp_year == 5 and profile.credit_level == "L3"
-    assert profile.on_time_ship_rate == Decimal("0.95") and profile.dispute_rate == Decimal("0.01")
-    assert str(profile.license_expires_on) == "2027-06-30"
-    by_login = await sim.client.get_supplier_profile(login_id="supplier-b")
-    assert by_login.member_id == "b2b-2001"
+    # crossBasic answers by login id with the published fields only (no member id, years or
+    # rates: those were simulator extensions); the seller by open id comes from four real APIs.
+    profile = await sim.client.get_supplier_profile("supplier-a")
+    assert (profile.login_id, profile.company_name) == ("supplier-a", "A 服饰")
+    seller = await sim.client.get_seller("b2b-1001")
+    assert (seller.login_id, seller.company_name) == ("supplier-a", "A 服饰")
+    assert seller.on_time_ship_rate == Decimal("0.95") and seller.dispute_rate == Decimal("0.01")
+    assert seller.repurchase_rate == Decimal("0.32") and seller.years is None
 
 
 # --- preview and create -------------------------------------------------------------------------
@@ -519,7 +522,7 @@ async def test_over_http_search_detail_freight_and_refresh(http_sim: HttpSim) ->
     assert freight.freight == Decimal("100.00")
 
     (await http_sim.admin.post("/_sim/tokens/expire", json={})).raise_for_status()
-    assert (await client.get_supplier_profile("b2b-1001")).company_name == "A 服饰"
+    assert (await client.get_supplier_profile("supplier-a")).company_name == "A 服饰"
     assert client.access_token.get_secret_value() != APP["access_token"]
 
 

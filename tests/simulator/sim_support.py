@@ -30,6 +30,8 @@ API_NAMESPACES = {
     "product.search.queryProductDetail": "com.alibaba.fenxiao.crossborder",
     "product.freight.estimate": "com.alibaba.fenxiao.crossborder",
     "alibaba.account.agent.crossBasic": "com.alibaba.account",
+    "wangwangnick.openuid.decrypt": "com.alibaba.account",
+    "product.search.querySellerOfferList": "com.alibaba.fenxiao.crossborder",
     "alibaba.trade.getLogisticsInfos.buyerView": "com.alibaba.logistics",
     "alibaba.trade.getLogisticsTraceInfo.buyerView": "com.alibaba.logistics",
     "getToken": "system.oauth2",

@@ -6,7 +6,10 @@ from typing import Any
 
 from sim_support import OFFER_A, Gateway, demo_data, running
 
-from simulator.products import seller_open_id
+# The published samples name a seller only by sellerOpenId and write each rate in its API's own
+# unit; the simulator used to add sellerMemberId, sellerLoginId, sellerProfile and ext rates to
+# crossBasic, and to write every rate as a fraction (issue 11).
+EXT_FIELDS = {"sellerMemberId", "sellerLoginId", "sellerProfile", "taxRate", "memberId"}
 
 
 async def search(gw: Gateway, **query: Any) -> dict[str, Any]:
@@ -24,9 +27,9 @@ async def test_search_rows_have_the_real_shape(gw: Gateway) -> None:
     assert row["minOrderQuantity"] == 50 and row["monthSold"] == 1200
     assert row["repurchaseRate"] == "32%"
     assert row["sellerDataInfo"]["tpYear"] == 5
-    assert row["sellerDataInfo"]["repeatPurchasePercent"] == "0.32"
-    assert row["sellerOpenId"] == seller_open_id("b2b-1001")
-    assert row["sellerMemberId"] == "b2b-1001" and row["sellerLoginId"] == "supplier-a"
+    assert row["sellerDataInfo"]["repeatPurchasePercent"] == "32"  # percent in search rows
+    assert row["sellerOpenId"] == "b2b-1001"  # the demo catalog sets no open_id: the member id
+    assert not EXT_FIELDS & row.keys()
 
 
 async def test_every_term_must_occur_in_the_subject_case_insensitively(gw: Gateway) -> None:
@@ -69,10 +72,11 @@ async def test_detail_carries_tiers_skus_mix_batch_and_seller(gw: Gateway) -> No
     assert sku["specId"] == "d1" and sku["amountOnSale"] == 600 and sku["price"] == "46.00"
     assert {"attributeName": "尺码", "value": "M"}.items() <= sku["skuAttributes"][1].items()
     assert detail["sellerMixSetting"] == {"generalHunpi": True, "mixAmount": 100, "mixNumber": 10}
-    profile = detail["sellerProfile"]
-    assert profile["licenseExpiresOn"] == "2027-06-30" and profile["city"] == "广州市"
-    assert profile["onTimeShipRate"] == "0.95" and profile["disputeRate"] == "0.01"
-    assert detail["sellerDataInfo"]["collect30DayWithin48HPercent"] == "0.95"
+    assert not EXT_FIELDS & detail.keys()
+    data = detail["sellerDataInfo"]
+    assert "tpYear" not in data  # the published detail states no years
+    assert data["repeatPurchasePercent"] == "0.32"  # a fraction in detail
+    assert data["collect30DayWithin48HPercent"] == "95" and data["qualityRefundWithin30Day"] == "1"  # percent
 
 
 async def test_detail_of_an_offline_offer_shows_its_status(gw: Gateway) -> None:
@@ -108,16 +112,27 @@ async def test_supplier_profile_from_cross_basic(gw: Gateway) -> None:
     body = await gw.ok("alibaba.account.agent.crossBasic", {"loginId": "supplier-a"})
     assert body["success"] is True
     result = body["result"]
-    assert result["companyName"] == "A 服饰" and result["shopUrl"] == "https://supplier-a.1688.com"
-    assert result["tpYear"] == 5 and result["creditLevel"] == "L3" and result["memberId"] == "b2b-1001"
-    by_member = await gw.ok("alibaba.account.agent.crossBasic", {"memberId": "b2b-1002"})
-    assert by_member["result"]["loginId"] == "supplier-b"
+    assert result == {"loginId": "supplier-a", "companyName": "A 服饰", "supplierName": "supplier-a",
+                      "categoryName": result["categoryName"], "shopUrl": "https://supplier-a.1688.com",
+                      "kuaJingBao": False}  # the published fields, nothing more
     by_domain = await gw.ok("alibaba.account.agent.crossBasic", {"domain": "cheap-tees.1688.com"})
-    assert by_domain["result"]["licenseExpiresOn"] == "2025-12-31"
+    assert by_domain["result"]["loginId"] == "cheap-tees"
     unknown = await gw.ok("alibaba.account.agent.crossBasic", {"loginId": "nobody"})
     assert unknown["success"] is False and unknown["errorCode"] == "USER_NOT_FOUND"
-    missing = await gw.call("alibaba.account.agent.crossBasic", {})
-    assert missing.json()["error_code"] == "gw.ParamMissing"
+    missing = await gw.call("alibaba.account.agent.crossBasic", {"memberId": "b2b-1002"})
+    assert missing.json()["error_code"] == "gw.ParamMissing"  # no member-id lookup on the platform
+
+
+async def test_open_id_to_login_and_the_sellers_listings(gw: Gateway) -> None:
+    login = await gw.ok("wangwangnick.openuid.decrypt", {"openUid": "b2b-1001"})
+    assert login == {"wangwangNick": "supplier-a"}
+    unknown = await gw.ok("wangwangnick.openuid.decrypt", {"openUid": "BBBnobody"})
+    assert unknown["errorCode"] == "USER_NOT_FOUND"
+    body = await gw.ok("product.search.querySellerOfferList",
+                       {"offerQueryParam": {"sellerOpenId": "b2b-1001", "beginPage": 1, "pageSize": 50}})
+    page = body["result"]["result"]
+    assert page["totalRecords"] >= 1 and OFFER_A in [str(r["offerId"]) for r in page["data"]]
+    assert all("sellerDataInfo" not in r for r in page["data"])  # the published rows carry none
 
 
 async def test_generated_catalog_is_searchable() -> None:
@@ -129,3 +144,32 @@ async def test_generated_catalog_is_searchable() -> None:
         assert page["totalRecords"] > 0
         assert all("保温杯" in row["subject"] for row in page["data"])
     assert demo_data()["app"]["app_key"] == "1000000"
+
+
+async def test_a_catalog_open_id_is_what_rows_and_detail_name() -> None:
+    data = demo_data()
+    data["suppliers"][0]["open_id"] = "BBBgGWh2O6JFI6v1aQuZVgRIA"
+    async with running(data) as (_, gw):
+        row = next(r for r in (await search(gw, keyword="纯棉T恤"))["data"] if r["offerId"] == int(OFFER_A))
+        detail = (await gw.ok("product.search.queryProductDetail", {"offerDetailParam": {"offerId": OFFER_A}}))
+        login = await gw.ok("wangwangnick.openuid.decrypt", {"openUid": "BBBgGWh2O6JFI6v1aQuZVgRIA"})
+    assert row["sellerOpenId"] == detail["result"]["result"]["sellerOpenId"] == "BBBgGWh2O6JFI6v1aQuZVgRIA"
+    assert login == {"wangwangNick": data["suppliers"][0]["login_id"]}
+
+
+async def test_discount_knob_positive_in_preview_negative_in_the_order() -> None:
+    data = demo_data()
+    data["suppliers"][0].setdefault("behaviour", {})["discount"] = "12.34"
+    address = {"fullName": "张三", "mobile": "15251667788", "provinceText": "浙江省", "cityText": "杭州市",
+               "address": "网商路699号"}
+    cargo = [{"offerId": int(OFFER_A), "specId": "a1", "quantity": 50}]
+    async with running(data) as (_, gw):
+        preview = await gw.ok("alibaba.createOrder.preview", {"addressParam": address, "cargoParamList": cargo})
+        created = await gw.ok("alibaba.trade.fastCreateOrder", {"flow": "general", "addressParam": address,
+                                                                "cargoParamList": cargo, "outOrderId": "d-1"})
+        listing = await gw.ok("alibaba.trade.getBuyerOrderList", {"outOrderId": "d-1"})
+    first = preview["orderPreviewResuslt"][0]
+    assert first["discountFee"] == 1234 and first["sumPayment"] == 225000 + 10000 - 1234
+    assert created["result"]["totalSuccessAmount"] == first["sumPayment"]
+    base = listing["result"][0]["baseInfo"]
+    assert base["discount"] == -1234 and base["totalAmount"] == "2337.66"
