@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
-    from domain.order import OrderPreviewResult, OrderRequest, PlacedOrder
+    from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart
     from domain.order_plan import PlannedOrder, plan_orders
     from domain.procurement import ProcurementInput, SupplierOrderInput
     from domain.progress import (
@@ -68,6 +68,8 @@ class ProcurementWorkflow:
         self._suppliers: dict[str, asyncio.Task[SupplierProfile | None]] = {}
         self._pending: dict[str, int] = {}  # line_id -> pieces still to buy
         self._failed: dict[str, set[str]] = defaultdict(set)  # line_id -> offers that failed it
+        self._seen: dict[str, set[str]] = defaultdict(set)  # line_id -> offers whose detail we read
+        self._searched_again: set[str] = set()  # lines that had their one more search round
         self._rounds: dict[str, int] = defaultdict(int)
         self._orders: dict[str, OrderSnapshot] = {}
         self._children: dict[str, workflow.ChildWorkflowHandle] = {}
@@ -205,10 +207,38 @@ class ProcurementWorkflow:
             self._line(line.line_id).status = LineStatus.UNFULFILLED
             return
         picks = promising(hits, line.quantity, line.max_moq, self._input.config.details_per_line)
+        self._seen[line.line_id].update(hit.offer_id for hit in picks)
         listings = await asyncio.gather(*(self._listing(line, hit.offer_id) for hit in picks))
         self._listings[line.line_id] = [l for l in listings if l is not None]
         if not hits:
             self._line(line.line_id).reason = f"no offer on 1688 matches {line.keyword!r} in the price range"
+
+    async def _search_again(self, line: RequestLine) -> int:
+        """One more search round for a line whose candidates ran out (stock gone, offers closed):
+        similar goods within the request's price range, offers not read before; how many came."""
+        config = self._input.config
+        queue = config.alibaba_task_queue
+        hits = []
+        try:
+            for page in range(1, 2 * config.search_pages + 1):
+                result = await call_1688(
+                    "search_offers",
+                    SearchQuery(keyword=line.keyword, page=page, price_min=line.price_min, price_max=line.price_max,
+                                category_id=line.category_id),
+                    SearchResult, task_queue=queue, summary=f"search {line.keyword} again, page {page}",
+                )
+                hits += result.hits
+                if page >= result.total_pages:
+                    break
+        except ActivityError:
+            return 0
+        known = self._seen[line.line_id] | self._failed[line.line_id]
+        picks = promising([h for h in hits if h.offer_id not in known], line.quantity, line.max_moq,
+                          config.details_per_line)
+        self._seen[line.line_id].update(hit.offer_id for hit in picks)
+        found = [l for l in await asyncio.gather(*(self._listing(line, hit.offer_id) for hit in picks)) if l is not None]
+        self._listings[line.line_id] = self._listings.get(line.line_id, []) + found
+        return len(found)
 
     async def _listing(self, line: RequestLine, offer_id: str) -> Listing | None:
         queue = self._input.config.alibaba_task_queue
@@ -276,8 +306,21 @@ class ProcurementWorkflow:
                 workflow_id=self._state.workflow_id, sourcing_round=self._rounds[sourcing.line_id], sourcing=sourcing,
                 chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}", alerts=self._state.alerts)
             self._rounds[sourcing.line_id] += 1
+        again: list[str] = []
         for unplanned in plan.unplanned:
-            self._give_up(unplanned.line_id, unplanned.reason)
+            if self._v2 and self._failed[unplanned.line_id] and unplanned.line_id not in self._searched_again:
+                again.append(unplanned.line_id)  # its candidates ran out: look once more, then give up
+            else:
+                self._give_up(unplanned.line_id, unplanned.reason)
+        for line_id in again:
+            self._searched_again.add(line_id)
+            line = request.line(line_id)
+            found = await self._search_again(line)
+            self._line(line_id).reason = (f"every ranked offer failed; searched 1688 again for similar goods "
+                                          f"within the price range: {found} new offer(s)")
+        if again:
+            await self._load_history()
+            await self._plan_and_place(again)
         budget = request.budget
         for order in plan.orders:
             if budget is not None and self._committed + order.total > budget:
@@ -290,30 +333,31 @@ class ProcurementWorkflow:
             asyncio.ensure_future(self._place(order))
 
     async def _place(self, planned: PlannedOrder) -> None:
-        outcome: OrderOutcome | None = None
+        outcomes: list[OrderOutcome] = []
         try:
-            outcome = await self._place_and_follow(planned)
+            outcomes = await self._place_and_follow(planned)
         except Exception as error:  # noqa: BLE001 - every failure must end as a reason, not a hang
             cause = refusal(error)
             why = f"{cause[0]}: {cause[1]}" if cause else str(error)
             lines = [LineOutcome(line_id=pl.line_id, offer_id=pl.offer_id, reason=f"order failed: {why}") for pl in planned.lines]
-            outcome = OrderOutcome(order=OrderSnapshot(out_order_id="-", supplier_id=planned.supplier_id,
-                                                       status=OrderStatus.FAILED), lines=lines)
+            outcomes = [OrderOutcome(order=OrderSnapshot(out_order_id="-", supplier_id=planned.supplier_id,
+                                                         status=OrderStatus.FAILED), lines=lines)]
         finally:
             # The plan's figure was held against the budget while the order was open; what stays
             # committed is what was actually paid and not refunded.
             self._committed -= planned.total
-            if self._v2 and outcome is not None:
-                # Money counts until 1688 shows it back (domain/budget.py), failures included.
-                self._committed += committed_by(outcome.order, Decimal(planned.total))
-            elif outcome is not None and outcome.order.status.is_paid:
-                refunded = outcome.order.refund.amount if outcome.order.refund else Decimal(0)
-                self._committed += Decimal(outcome.order.amount) - Decimal(refunded)
-            if outcome is not None:
-                self._outcomes.append(outcome)
+            for outcome in outcomes:
+                if self._v2:
+                    # Money counts until 1688 shows it back (domain/budget.py), failures included.
+                    share = outcome.order.amount if len(outcomes) > 1 else planned.total
+                    self._committed += committed_by(outcome.order, Decimal(share))
+                elif outcome.order.status.is_paid:
+                    refunded = outcome.order.refund.amount if outcome.order.refund else Decimal(0)
+                    self._committed += Decimal(outcome.order.amount) - Decimal(refunded)
+            self._outcomes += outcomes
             self._active -= 1
 
-    async def _place_and_follow(self, planned: PlannedOrder) -> OrderOutcome:
+    async def _place_and_follow(self, planned: PlannedOrder) -> list[OrderOutcome]:
         request = self._input.request
         queue = self._input.config.alibaba_task_queue
         self._order_seq += 1
@@ -325,18 +369,18 @@ class ProcurementWorkflow:
                                      delivery=request.delivery, needs_vat_invoice=request.needs_vat_invoice,
                                      message=f"purchase request {request.request_id}")
         if self._cancel is not None:
-            return self._not_placed(planned, f"cancelled before ordering: {self._cancel.reason}", retry=False)
+            return [self._not_placed(planned, f"cancelled before ordering: {self._cancel.reason}", retry=False)]
 
         preview = await call_1688("preview_order", order_request, OrderPreviewResult, task_queue=queue,
                                   summary=f"check order for {planned.supplier_id} ({len(planned.lines)} lines)")
         if preview.refused_all:
-            return self._not_placed(planned, f"1688 refused the order: {preview.refused_all}", retry=True)
+            return [self._not_placed(planned, f"1688 refused the order: {preview.refused_all}", retry=True)]
         refused = {r.offer_id: r.reason for r in preview.refused}
         if refused:
             # Only the refused offers fail; the other lines are planned again (maybe the same order).
-            return self._not_placed(planned, None, retry=True, refused=refused)
+            return [self._not_placed(planned, None, retry=True, refused=refused)]
         if self._cancel is not None:
-            return self._not_placed(planned, f"cancelled before ordering: {self._cancel.reason}", retry=False)
+            return [self._not_placed(planned, f"cancelled before ordering: {self._cancel.reason}", retry=False)]
 
         placed = await call_1688("create_order", order_request, PlacedOrder, task_queue=queue,
                                  summary=f"create order {out_order_id} for {planned.supplier_id}")
@@ -348,24 +392,63 @@ class ProcurementWorkflow:
         ]
         ordered = [pl for pl in planned.lines if pl.offer_id not in refused]
         if placed.order_id is None or not ordered:
-            return OrderOutcome(order=OrderSnapshot(out_order_id=out_order_id, supplier_id=planned.supplier_id,
-                                                    status=OrderStatus.FAILED, reason="nothing was ordered"), lines=refused_lines)
+            return [OrderOutcome(order=OrderSnapshot(out_order_id=out_order_id, supplier_id=planned.supplier_id,
+                                                     status=OrderStatus.FAILED, reason="nothing was ordered"), lines=refused_lines)]
+        if self._v2 and len(placed.all_parts()) > 1:
+            # 1688 split the purchase into several orders: each is paid, shipped and inspected on
+            # its own, so each gets its own order workflow.
+            groups = await self._lines_per_part(placed.all_parts(), ordered)
+            outcomes = await asyncio.gather(*(
+                self._follow_part(planned, n, k, part, groups[part.order_id], order_lines)
+                for k, part in enumerate(placed.all_parts()) if groups[part.order_id]))
+            outcomes[0].lines += refused_lines
+            return list(outcomes)
+        part = PlacedPart(order_id=placed.order_id, total=placed.total, freight=placed.freight)
+        outcome = await self._follow_part(planned, n, 0, part, ordered, order_lines)
+        outcome.lines += refused_lines
+        return [outcome]
+
+    async def _lines_per_part(self, parts: list[PlacedPart], ordered: list) -> dict[str, list]:
+        """Which planned lines each 1688 order holds: as the create said, or read from the order."""
+        groups: dict[str, list] = {p.order_id: [] for p in parts}
+        offers_of: dict[str, set[str]] = {}
+        for part in parts:
+            if part.offer_ids:
+                offers_of[part.order_id] = set(part.offer_ids)
+            else:
+                view = await call_1688("get_order", part.order_id, OrderView, task_queue=self._input.config.alibaba_task_queue,
+                                       summary=f"which lines order {part.order_id} holds")
+                offers_of[part.order_id] = {e.offer_id for e in view.entries if e.offer_id}
+        for pl in ordered:
+            home = next((p.order_id for p in parts if pl.offer_id in offers_of[p.order_id]), parts[0].order_id)
+            groups[home].append(pl)
+        return groups
+
+    async def _follow_part(self, planned: PlannedOrder, n: int, k: int, part: PlacedPart, ordered: list,
+                           order_lines: list[OrderLine]) -> OrderOutcome:
+        """Hand one 1688 order to its order workflow and wait for it to end."""
+        request = self._input.request
+        out_order_id = f"{self._state.workflow_id}-{n}" + (f".{k + 1}" if k else "")
+        workflow_id = messages.order_workflow_id(request.request_id, n) + (f"-{k + 1}" if k else "")
+        offers = {pl.offer_id for pl in ordered}
         goods = sum((Decimal(pl.goods_total) for pl in ordered), Decimal(0))
         tax = sum((Decimal(pl.tax) for pl in ordered), Decimal(0))
         snapshot = OrderSnapshot(
-            out_order_id=out_order_id, order_id=placed.order_id, supplier_id=planned.supplier_id,
-            goods_amount=goods, freight=placed.freight or Decimal(0), amount=placed.total,
-            quoted_amount=goods + tax + Decimal(planned.freight),
-            lines=[l for l in order_lines if l.offer_id not in refused],
-            workflow_id=messages.order_workflow_id(request.request_id, n),
+            out_order_id=out_order_id, order_id=part.order_id, supplier_id=planned.supplier_id,
+            goods_amount=goods, freight=part.freight or Decimal(0), amount=part.total,
+            # The plan's freight belongs to the first order of a split: a second parcel of freight is a drift.
+            quoted_amount=goods + tax + (Decimal(planned.freight) if k == 0 else Decimal(0)),
+            lines=[l for l in order_lines if l.offer_id in offers],
+            workflow_id=workflow_id,
         )
         self._orders[out_order_id] = snapshot
         await record("record_order", OrderRecord(workflow_id=self._state.workflow_id, request_id=request.request_id, order=snapshot),
-                     summary=f"ledger: order {placed.order_id}", alerts=self._state.alerts)
+                     summary=f"ledger: order {part.order_id}", alerts=self._state.alerts)
         for pl in ordered:
             line = self._line(pl.line_id)
             line.status = LineStatus.ORDERED
-            line.tried_offers.append(pl.offer_id)
+            if pl.offer_id not in line.tried_offers or k == 0:
+                line.tried_offers.append(pl.offer_id)
         await self._publish()
         handle = await workflow.start_child_workflow(
             SupplierOrderWorkflow.run,
@@ -375,8 +458,8 @@ class ProcurementWorkflow:
                 quoted_unit_prices={pl.line_id: (Decimal(pl.goods_total) + Decimal(pl.tax)) / pl.quantity for pl in ordered},
                 config=self._input.config,
             ),
-            id=messages.order_workflow_id(request.request_id, n),
-            static_summary=f"{request.request_id}: 1688 order {placed.order_id} from {planned.supplier_id}, {placed.total:.2f} yuan",
+            id=workflow_id,
+            static_summary=f"{request.request_id}: 1688 order {part.order_id} from {planned.supplier_id}, {part.total:.2f} yuan",
         )
         self._children[out_order_id] = handle
         if self._cancel is not None:
@@ -388,10 +471,10 @@ class ProcurementWorkflow:
             failed = self._orders[out_order_id].model_copy(update={"status": OrderStatus.FAILED, "reason": str(error.cause or error)})
             self._orders[out_order_id] = failed
             return OrderOutcome(order=failed, lines=[
-                LineOutcome(line_id=l.line_id, offer_id=l.offer_id, reason=f"order {placed.order_id} failed: {failed.reason}")
-                for l in failed.lines] + refused_lines)
+                LineOutcome(line_id=l.line_id, offer_id=l.offer_id, reason=f"order {part.order_id} failed: {failed.reason}")
+                for l in failed.lines])
         self._orders[out_order_id] = outcome.order
-        return OrderOutcome(order=outcome.order, lines=outcome.lines + refused_lines)
+        return OrderOutcome(order=outcome.order, lines=list(outcome.lines))
 
     def _not_placed(self, planned: PlannedOrder, reason: str | None, *, retry: bool,
                     refused: dict[str, str] | None = None) -> OrderOutcome:

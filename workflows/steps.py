@@ -32,7 +32,7 @@ GATEWAY_RETRY = RetryPolicy(
     maximum_attempts=0,
     non_retryable_error_types=BUSINESS_REFUSALS,
 )
-GATEWAY_WINDOW = timedelta(minutes=20)
+GATEWAY_WINDOW = timedelta(minutes=30)
 
 # After money may have moved, a round of attempts ends early only on what a person must fix
 # (authorisation, configuration), so the order raises its alert at once; every other failure is

@@ -240,3 +240,31 @@ async def test_a_refund_that_came_back_frees_its_money_for_the_rebuy(time_env, d
         state = await accept_all(stack, handle)
     assert state.lines[0].received_qty == 50
     assert [o["supplier_id"] for o in await stack.sim_get("orders")] == ["b2b-A", "b2b-B"]
+
+
+async def test_a_step_throttled_beyond_the_old_attempt_limit_waits_its_turn_and_succeeds(time_env, db_pool):
+    """Refusals for the quota used to use up a step's 25 attempts; now attempts are bounded by time."""
+    async with procurement_stack(time_env, db_pool, CATALOG) as stack:
+        attempts = 0
+
+        def throttle_the_first_27() -> None:
+            nonlocal attempts
+            attempts += 1
+            stack.sim.faults.configure(FaultSettings(throttle_rate=1.0 if attempts <= 27 else 0.0))
+
+        stack.before("search_offers", throttle_the_first_27, once=False)
+        handle = await stack.start(request("PR-THROTTLED", ("1", "纯棉T恤", 50)))
+        state = await accept_all(stack, handle)
+    assert attempts > 27
+    assert state.stage == Stage.COMPLETED and state.lines[0].received_qty == 50
+
+
+async def test_a_ledger_write_postgresql_refuses_raises_an_alert_instead_of_hanging(time_env, db_pool):
+    """numeric(14, 2) holds below 10^12 yuan: a listing priced absurdly overflows the sourcing row.
+    The write used to be retried forever and the procurement hung in silence."""
+    catalog = catalog_with([supplier("b2b-A")], [offer("610000000001", "b2b-A", "纯棉T恤 白色", "900000000.00", 10, stock=100000)])
+    async with procurement_stack(time_env, db_pool, catalog) as stack:
+        handle = await stack.start(request("PR-OVERFLOW", ("1", "纯棉T恤", 2000)))
+        state = await asyncio.wait_for(accept_all(stack, handle), 120)
+    assert state.stage == Stage.COMPLETED
+    assert any(a.startswith("the ledger refused a write") and "NumericValueOutOfRange" in a for a in state.alerts), state.alerts

@@ -167,7 +167,7 @@ def catalog_with(suppliers: list[dict[str, Any]], offers: list[dict[str, Any]], 
 @asynccontextmanager
 async def procurement_stack(
     env: WorkflowEnvironment, pool: asyncpg.Pool, catalog: dict[str, Any], *, timing: Timing | None = None,
-    start_clock=None,
+    start_clock=None, details_per_line: int | None = None,
 ) -> AsyncIterator[Stack]:
     client = env.client
     # Tokens are issued on the simulator's clock: start it where Temporal's clock starts (now).
@@ -191,6 +191,8 @@ async def procurement_stack(
     gateway = Alibaba1688Client("http://sim/openapi/", app["app_key"], app["app_secret"], app["access_token"],
                                 app["refresh_token"], transport=transport, on_call=ApiAudit(pool))
     config = ProcurementConfig(alibaba_task_queue=alibaba_queue, timing=timing or Timing())
+    if details_per_line is not None:
+        config = config.model_copy(update={"details_per_line": details_per_line})
     follow = FollowTemporalTime(clock)
     async with gateway, httpx.AsyncClient(transport=transport, base_url="http://sim") as admin:
         async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool),
