@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import httpx
 
-from api.schemas import QcBody, QcTaken
+from api.schemas import QcTaken
+from domain.messages import QcInput
+from starter.exit_status import CommandError
 
 
-class ApiRefused(Exception):
-    """The API answered with an error: its status and its own ``error`` message."""
+class ApiRefused(CommandError):
+    """The API answered with an error: its status, and its own words as the message."""
 
     def __init__(self, status: int, error: str) -> None:
         super().__init__(f"{status}: {error}")
         self.status = status
-        self.error = error
 
 
 class ApiClient:
@@ -22,10 +23,12 @@ class ApiClient:
         self._headers = {"Authorization": f"Bearer {key}"}
         self._timeout = timeout
 
-    async def send_qc(self, order_id: str, qc: QcBody) -> QcTaken:
-        """The warehouse's result for one order; ApiRefused when the API or the order says no."""
+    async def send_qc(self, qc: QcInput) -> QcTaken:
+        """The warehouse's result for one order, as `procure qc` sends it; ApiRefused when the API
+        or the order says no."""
+        body = qc.model_dump(mode="json", exclude={"order_id"})
         async with httpx.AsyncClient(base_url=self.base_url, headers=self._headers, timeout=self._timeout) as http:
-            response = await http.post(f"/v1/orders/{order_id}/qc", json=qc.model_dump(mode="json"))
+            response = await http.post(f"/v1/orders/{qc.order_id}/qc", json=body)
         if response.status_code != 200:
             try:
                 error = str(response.json().get("error"))

@@ -85,6 +85,8 @@ class Call:
                 raise invalid(["request: not valid UTF-8 text"]) from None
             except ValueError as error:
                 raise invalid([f"request: not valid JSON: {error}"]) from None
+            except RecursionError:
+                raise invalid(["request: not valid JSON: nested too deeply"]) from None
         if not isinstance(document, dict):
             raise invalid(["request: must be a JSON object"])
         try:
@@ -152,6 +154,9 @@ def endpoint(action: Action, handler: Handler, *, target: str | None = None) -> 
             log.exception("%s %s failed", request.method, request.url.path)
             response = ApiError(503, "the ledger cannot be reached; try again shortly",
                                 headers={"Retry-After": "5"}).response()
+        except Exception:  # a bug of ours: say so plainly, and still leave the audit row
+            log.exception("%s %s failed", request.method, request.url.path)
+            response = ApiError(500, "internal error; the service log has the details").response()
         if audit:
             await _audit(services, AuditRow(
                 key_name=caller.name if caller else None, role=caller.role if caller else None, action=action.value,

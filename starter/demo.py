@@ -17,13 +17,10 @@ import signal
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 
-from api.client import ApiClient, ApiRefused
-from api.keys import issue_replacing
-from api.roles import Role
-from api.schemas import QcBody
 from domain.messages import ApproveInput, QcInput
 from domain.progress import OrderSnapshot, OrderStatus, ProcurementState, Stage
 from domain.request import PurchaseRequest, parse_purchase_request
@@ -37,6 +34,9 @@ from starter.settings import Settings, load_settings
 from starter.stack import Stack, StackError, StackOptions, run_up
 from starter.start import start_procurement, summary, wait_exit_status, wait_for_result
 from starter.status import fetch_state, status_text
+
+if TYPE_CHECKING:
+    from api.client import ApiClient
 
 SAMPLE_REQUEST = Path(__file__).with_name("sample_request.json")
 
@@ -126,13 +126,14 @@ async def _play_people(client: Client, state: ProcurementState, progress: Progre
     """What the warehouse and the approver would do now; with ``api``, the warehouse uses the HTTP API."""
     for order in state.orders:
         if order.status == OrderStatus.AWAITING_QC and order.qc is None and order.order_id and order.order_id not in done_qc:
+            qc = QcInput(order_id=order.order_id, decision="accept", inspector=INSPECTOR)
             try:
                 if api is not None:
-                    await api.send_qc(order.order_id, QcBody(decision="accept", inspector=INSPECTOR))
+                    await api.send_qc(qc)
                 else:
-                    await submit_qc(client, QcInput(order_id=order.order_id, decision="accept", inspector=INSPECTOR))
-            except (CommandError, ApiRefused) as error:  # e.g. the goods arrived a moment ago: try on the next turn
-                progress.say(f"QC for order {order.order_id} not taken yet: {getattr(error, 'message', error)}")
+                    await submit_qc(client, qc)
+            except CommandError as error:  # e.g. the goods arrived a moment ago: try on the next turn
+                progress.say(f"QC for order {order.order_id} not taken yet: {error.message}")
                 continue
             done_qc.add(order.order_id)
             progress.say(f"order {order.order_id}: goods arrived; QC accepted by the {INSPECTOR}"
@@ -153,6 +154,10 @@ async def _warehouse_api(stack: Stack) -> ApiClient | None:
     """With `--api-port`, the demo's warehouse signs in to the HTTP API with a key of its own."""
     if stack.api_url is None or stack.database_url is None:
         return None
+    from api.client import ApiClient
+    from api.keys import issue_replacing
+    from api.roles import Role
+
     key = await issue_replacing(stack.database_url, Role.WAREHOUSE, "demo-warehouse")
     return ApiClient(stack.api_url, key)
 
