@@ -60,6 +60,8 @@ def _add_stack_options(parser: argparse.ArgumentParser) -> None:
                         help="push receiver the simulator sends order and logistics events to (default: --sim-port + 1)")
     parser.add_argument("--codec-port", type=int, default=8081,
                         help="codec server for the Web UI, started when PAYLOAD_ENCRYPTION_KEY is set (default 8081)")
+    parser.add_argument("--api-port", type=int, default=None,
+                        help="also run the HTTP API and QC screen (`procure api`) on this port, and print a first ops key")
 
 
 def _stack_options(args: argparse.Namespace, settings: Settings, *, data_dir: Path | None = None) -> StackOptions:
@@ -73,6 +75,7 @@ def _stack_options(args: argparse.Namespace, settings: Settings, *, data_dir: Pa
         worker=not args.no_worker,
         codec_port=args.codec_port,
         push_port=args.push_port if args.push_port is not None else args.sim_port + 1,
+        api_port=args.api_port,
     )
 
 
@@ -114,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("codec-server", help="serve /encode and /decode for the Web UI and the CLI (see --help)",
                         add_help=False)
     commands.add_parser("codec-key", help="print a new payload encryption key entry for PAYLOAD_ENCRYPTION_KEY")
+    commands.add_parser("api", help="serve the HTTP API and the QC screen (see --help)", add_help=False)
+    commands.add_parser("api-key", help="create, link, list or revoke HTTP API keys (see --help)", add_help=False)
     commands.add_parser("push-receiver", help="receive 1688 push messages and wake the orders they concern (see --help)",
                         add_help=False)
 
@@ -280,6 +285,14 @@ def run(argv: list[str]) -> int:
         from starter import push_receiver
 
         return push_receiver.main(argv[1:])
+    if argv[:1] == ["api"]:
+        from api import service
+
+        return service.main(argv[1:])
+    if argv[:1] == ["api-key"]:
+        from api import key_command
+
+        return key_command.main(argv[1:])
     if argv[:1] == ["codec-key"]:
         from starter.codec import generate_key
 

@@ -17,6 +17,7 @@ import signal
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 
@@ -33,6 +34,9 @@ from starter.settings import Settings, load_settings
 from starter.stack import Stack, StackError, StackOptions, run_up
 from starter.start import start_procurement, summary, wait_exit_status, wait_for_result
 from starter.status import fetch_state, status_text
+
+if TYPE_CHECKING:
+    from api.client import ApiClient
 
 SAMPLE_REQUEST = Path(__file__).with_name("sample_request.json")
 
@@ -117,17 +121,23 @@ def _order_line(order: OrderSnapshot) -> str:
     return text
 
 
-async def _play_people(client: Client, state: ProcurementState, progress: Progress, done_qc: set[str]) -> None:
-    """What the warehouse and the approver would do now."""
+async def _play_people(client: Client, state: ProcurementState, progress: Progress, done_qc: set[str],
+                       api: ApiClient | None = None) -> None:
+    """What the warehouse and the approver would do now; with ``api``, the warehouse uses the HTTP API."""
     for order in state.orders:
         if order.status == OrderStatus.AWAITING_QC and order.qc is None and order.order_id and order.order_id not in done_qc:
+            qc = QcInput(order_id=order.order_id, decision="accept", inspector=INSPECTOR)
             try:
-                await submit_qc(client, QcInput(order_id=order.order_id, decision="accept", inspector=INSPECTOR))
+                if api is not None:
+                    await api.send_qc(qc)
+                else:
+                    await submit_qc(client, qc)
             except CommandError as error:  # e.g. the goods arrived a moment ago: try on the next turn
                 progress.say(f"QC for order {order.order_id} not taken yet: {error.message}")
                 continue
             done_qc.add(order.order_id)
-            progress.say(f"order {order.order_id}: goods arrived; QC accepted by the {INSPECTOR}")
+            progress.say(f"order {order.order_id}: goods arrived; QC accepted by the {INSPECTOR}"
+                         + (" through the HTTP API" if api is not None else ""))
     if any(o.status == OrderStatus.AWAITING_APPROVAL for o in state.orders):
         try:
             result = await approve(client, state.request_id, ApproveInput(by=APPROVER, note="procure demo"))
@@ -138,6 +148,18 @@ async def _play_people(client: Client, state: ProcurementState, progress: Progre
 
 def _dead_child(stack: Stack) -> str | None:
     return next((c.name for c in stack.children if c.process.returncode is not None), None)
+
+
+async def _warehouse_api(stack: Stack) -> ApiClient | None:
+    """With `--api-port`, the demo's warehouse signs in to the HTTP API with a key of its own."""
+    if stack.api_url is None or stack.database_url is None:
+        return None
+    from api.client import ApiClient
+    from api.keys import issue_replacing
+    from api.roles import Role
+
+    key = await issue_replacing(stack.database_url, Role.WAREHOUSE, "demo-warehouse")
+    return ApiClient(stack.api_url, key)
 
 
 async def drive_sample(stack: Stack, settings: Settings, timeout: float) -> int:
@@ -153,6 +175,7 @@ async def drive_sample(stack: Stack, settings: Settings, timeout: float) -> int:
     deadline = loop.time() + timeout
     progress = Progress(loop.time)
     done_qc: set[str] = set()
+    api = await _warehouse_api(stack)
     state: ProcurementState | None = None
     while True:
         dead = _dead_child(stack)
@@ -167,7 +190,7 @@ async def drive_sample(stack: Stack, settings: Settings, timeout: float) -> int:
             progress.update(state)
             if state.stage in FINAL_STAGES:
                 break
-            await _play_people(client, state, progress, done_qc)
+            await _play_people(client, state, progress, done_qc, api)
         if loop.time() > deadline:
             where = status_text(state, web_ui=url) if state is not None else url
             print(f"\nThe sample did not finish within {timeout:.0f} s. Where it stands:\n\n{where}", flush=True)

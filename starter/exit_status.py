@@ -29,6 +29,10 @@ class CommandError(Exception):
         return [self.message, *self.details]
 
 
+class NotFound(CommandError):
+    """No such procurement or open order (exit status 1; the HTTP API answers 404)."""
+
+
 class BadInput(CommandError):
     """What the person typed or sent cannot be used (exit status 2)."""
 

@@ -12,7 +12,7 @@ import asyncio
 from temporalio.client import Client, WorkflowExecution
 
 from domain.messages import SUPPLIER_ORDER_WORKFLOW
-from starter.exit_status import CommandError
+from starter.exit_status import CommandError, NotFound
 from workflows import search_attributes as sa
 
 FIND_WITHIN = 5.0  # seconds; visibility lag on a healthy cluster is well below a second
@@ -48,4 +48,4 @@ async def find_open_order(client: Client, order_id: str, *, within: float = FIND
     if closed is not None:
         status = closed.status.name if closed.status is not None else "closed"
         raise CommandError(f"order {order_id} is no longer open (workflow {closed.id}, status {status})")
-    raise CommandError(f"no open order {order_id}: no running order workflow lists it")
+    raise NotFound(f"no open order {order_id}: no running order workflow lists it")

@@ -66,6 +66,7 @@ class StackOptions:
     worker: bool = True
     codec_port: int = 8081
     push_port: int = 8689
+    api_port: int | None = None  # None: no HTTP API
     host: str = "127.0.0.1"
     extra_temporal_args: list[str] = field(default_factory=list)
 
@@ -85,6 +86,7 @@ class Stack:
         self.children: list[_Child] = []
         self.postgres: EmbeddedPostgres | None = None
         self.database_url: str | None = None
+        self.first_ops_key: str | None = None
 
     @property
     def temporal_address(self) -> str:
@@ -132,6 +134,8 @@ class Stack:
         env = dict(os.environ)
         env["TEMPORAL_ADDRESS"] = self.temporal_address
         env["PROCURE_DATA_DIR"] = str(self.data_dir)
+        if self.api_url:
+            env["PROCURE_API_URL"] = self.api_url
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         if self.simulator_url:
@@ -148,6 +152,8 @@ class Stack:
             ensure_port_free(opts.codec_port, "codec server", "--codec-port", opts.host)
         if self.settings.uses_simulator:
             ensure_port_free(opts.push_port, "push receiver", "--push-port", opts.host)
+        if opts.api_port is not None:
+            ensure_port_free(opts.api_port, "HTTP API", "--api-port", opts.host)
         if opts.catalog is not None and not opts.catalog.is_file():
             raise StackError(f"catalog file not found: {opts.catalog}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -162,6 +168,8 @@ class Stack:
                 await self._start_push_receiver()
             if opts.worker:
                 await self._start_worker()
+            if opts.api_port is not None:
+                await self._start_api()
         except BaseException:
             await self.stop()
             raise
@@ -257,6 +265,20 @@ class Stack:
     async def _start_worker(self) -> None:
         await self._spawn("worker", sys.executable, "-m", "worker")
 
+    @property
+    def api_url(self) -> str | None:
+        return f"http://{self.options.host}:{self.options.api_port}" if self.options.api_port is not None else None
+
+    async def _start_api(self) -> None:
+        from api.keys import STACK_OPS_KEY_NAME, issue_replacing
+        from api.roles import Role
+
+        opts = self.options
+        await self._spawn("api", sys.executable, "-m", "api.service", "--host", opts.host, "--port", str(opts.api_port))
+        await self._wait_until("api", self._http_ready(f"{self.api_url}/v1/health"), timeout=30)
+        assert self.database_url is not None
+        self.first_ops_key = await issue_replacing(self.database_url, Role.OPS, STACK_OPS_KEY_NAME)
+
     async def _wait_until(self, name: str, ready, timeout: float) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -302,6 +324,10 @@ class Stack:
         if self.encrypted:
             lines.append(f"Codec server    {self.codec_url}  (payloads encrypted; the Web UI decodes through it)")
         lines.append(f"Worker          {'running' if self.options.worker else 'not started (--no-worker)'}")
+        if self.api_url:
+            lines.append(f"HTTP API        {self.api_url}/v1  (OpenAPI {self.api_url}/v1/openapi.json)")
+            lines.append(f"QC screen       {self.api_url}/qc/")
+            lines.append(f"First ops key   {self.first_ops_key}  (shown once; more: procure api-key create)")
         lines.append(f"Logs            {self.data_dir / 'logs'}")
         return "\n".join(lines)
 

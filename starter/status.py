@@ -16,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.messages import STATE_QUERY, procurement_workflow_id
 from domain.money import yuan
 from domain.progress import ChosenOffer, LineState, LineStatus, OrderSnapshot, OrderStatus, ProcurementState
-from starter.exit_status import CommandError, Unreachable, is_unreachable
+from starter.exit_status import CommandError, NotFound, Unreachable, is_unreachable
 from starter.render import money, section, table
 
 # A closed workflow is answered by replaying its whole history on a worker: give it time.
@@ -39,7 +39,7 @@ async def fetch_state(client: Client, request_id: str) -> ProcurementState:
 def query_error(error: RPCError, request_id: str, workflow_id: str) -> CommandError:
     """What a failed RPC on a procurement means for a person."""
     if error.status == RPCStatusCode.NOT_FOUND:
-        return CommandError(f"no procurement {request_id}: workflow {workflow_id} not found ({error.message})")
+        return NotFound(f"no procurement {request_id}: workflow {workflow_id} not found ({error.message})")
     if error.status in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
         # Temporal is up but nobody answered: queries and updates need a worker.
         return Unreachable(

@@ -12,7 +12,7 @@ from typing import TypeVar
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.exit_status import CommandError, Unreachable, is_unreachable
+from starter.exit_status import CommandError, NotFound, Unreachable, is_unreachable
 
 T = TypeVar("T")
 
@@ -51,7 +51,7 @@ async def send_update(
         if error.status == RPCStatusCode.NOT_FOUND:
             if "completed" in error.message:
                 raise CommandError(f"{workflow_id} has already finished; nothing was changed") from None
-            raise CommandError(missing) from None
+            raise NotFound(missing) from None
         if is_unreachable(error):
             raise Unreachable(f"lost the connection to Temporal: {error.message}") from None
         raise CommandError(f"Temporal refused the {update} update on {workflow_id}: {error.message}") from None
