@@ -59,6 +59,7 @@ def order_json(order: Order) -> dict[str, Any]:
         "created_at": order.created_at.isoformat(),
         "paid_at": order.paid_at.isoformat() if order.paid_at else None,
         "logistics_status": order.shipment.status if order.shipment else None,
+        "address": order.address,  # as the buyer sent it (1688 has it; our audit trail masks it)
         "lines": [{"entry_id": str(line.entry_id), "offer_id": line.offer_id, "spec_id": line.spec_id,
                    "quantity": line.quantity, "unit_price": yuan_text(line.unit_price)} for line in order.lines],
     }

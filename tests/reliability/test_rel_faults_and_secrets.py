@@ -250,11 +250,14 @@ async def test_sql_looking_text_is_taken_and_stored_verbatim(stack: Stack, tmp_p
     assert stored["delivery"]["full_name"] == f"张三{SQL}"
     report = await drive(stack, ["pr-SQL-1"], timeout=90)
     check_nothing_doubled(await read_books(stack), report, ["pr-SQL-1"])
-    # The address went to 1688 verbatim too (the audit row keeps the parameters, phone masked).
+    # The address went to 1688 verbatim too; the audit row keeps the parameters with the
+    # receiver's street masked and the name cut to its first character.
+    [order] = [o for o in await stack.sim_get("orders") if o["out_order_id"].startswith("pr-SQL-1")]
+    assert order["address"]["address"] == f"网商路699号{SQL}" and order["address"]["fullName"] == f"张三{SQL}"
     params = await stack.pool.fetchval(
         "SELECT params::text FROM api_calls WHERE api LIKE '%fastCreateOrder' AND workflow_id = 'pr-SQL-1'")
-    address = json.loads(json.loads(params)["addressParam"])
-    assert address["address"] == f"网商路699号{SQL}" and address["fullName"] == f"张三{SQL}"
+    audited = json.loads(json.loads(params)["addressParam"])
+    assert SQL not in audited["address"] and audited["fullName"].startswith("张") and SQL not in audited["fullName"]
     assert await stack.pool.fetchval("SELECT count(*) FROM orders") > 0  # the table is still there
 
 
