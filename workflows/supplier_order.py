@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from temporalio import workflow
+from temporalio.common import VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.shipment import ShipmentView
     from workflows import search_attributes as sa
     from workflows.details import duration_text, order_details
+    from workflows.metrics import OrderCounters, alert_raised
     from workflows.steps import PERSISTENT_RETRY, call_1688, failure_text, record, refusal
 
 ORDER_PROGRESS_SIGNAL = "order_progress"
@@ -44,7 +46,10 @@ MONEY_PATCH = "money-at-the-edges-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
-@workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW)
+# AUTO_UPGRADE (docs/deploy.md, "Upgrades"): an order lives for weeks, mostly waiting for an
+# approver, a courier or the warehouse, so it moves to each new build and changes to it go
+# through `workflow.patched`, checked by the replay tests.
+@workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW, versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
 class SupplierOrderWorkflow:
     @workflow.init
     def __init__(self, input: SupplierOrderInput) -> None:
@@ -61,6 +66,7 @@ class SupplierOrderWorkflow:
         self._published = ""
         self._v2 = True
         self._alert_shown = False
+        self._counters = OrderCounters(already_paid=input.resume is not None)
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -553,6 +559,7 @@ class SupplierOrderWorkflow:
 
     async def _alert(self, step: str, text: str) -> None:
         self._order.alerts.append(text)
+        alert_raised(step)
         workflow.logger.warning(text)
         await self._trace(step, "alert", {"text": text, "order_id": self._order.order_id})
         await self._publish()
@@ -579,6 +586,8 @@ class SupplierOrderWorkflow:
         if signature == self._published:
             return
         self._published = signature
+        self._counters.progress(order.status.is_paid,
+                                order.amount, order.refund.status if order.refund is not None else None)
         stage = stage_of_orders([order.status]) or (
             Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
             Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
