@@ -31,7 +31,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.client import Client
-from temporalio.common import MetricMeter, VersioningBehavior, WorkerDeploymentVersion
+from temporalio.common import MetricMeter, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.call_quota import SharedCallQuota
@@ -52,7 +52,7 @@ from runtime.logs import configure_logging
 from runtime.metrics import CallMetrics, CountedPace, StateGauges, metrics_runtime, seconds_until, service_name
 from runtime.settings import WORKER_ROLES, Settings, SettingsError, load_settings
 from runtime.tracing import flush_traces, tracing_interceptors
-from workflows import search_attributes
+from workflows import search_attributes, versioning
 from workflows.procurement import ProcurementWorkflow
 from workflows.supplier_order import SupplierOrderWorkflow
 
@@ -139,12 +139,17 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     ]
 
 
+def workflow_name(cls: type) -> str:
+    from temporalio.workflow import _Definition  # the SDK's own reading of @workflow.defn
+
+    return _Definition.must_from_class(cls).name
+
+
 def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
     """Worker Versioning when `TEMPORAL_DEPLOYMENT_NAME` is set (docs/deploy.md, "Upgrades").
 
-    Each workflow type declares its own versioning behaviour (AUTO_UPGRADE for both today), so no
-    default is given here: a new workflow type without a declared behaviour stops the worker at
-    start instead of silently picking one.
+    The behaviour of each workflow type is chosen in workflows/versioning.py; a new workflow type
+    without a choice stops the worker at start instead of silently getting one.
     """
     if not settings.temporal_deployment_name:
         return None
@@ -152,7 +157,7 @@ def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
     return WorkerDeploymentConfig(
         version=WorkerDeploymentVersion(settings.temporal_deployment_name, settings.temporal_worker_build_id),
         use_worker_versioning=True,
-        default_versioning_behavior=VersioningBehavior.UNSPECIFIED,
+        default_versioning_behavior=versioning.deployment_default([workflow_name(w) for w in WORKFLOWS]),
     )
 
 
@@ -213,8 +218,9 @@ def state_gauges(client: Client, settings: Settings, pool: asyncpg.Pool, meter: 
         expiry = await figures.token_expiry(pool, settings.alibaba_app()[0])
         if expiry is None:
             return []
-        return [("procure_1688_token_expires_in_seconds", {"token": "access"}, seconds_until(expiry[0])),
-                ("procure_1688_token_expires_in_seconds", {"token": "refresh"}, seconds_until(expiry[1]))]
+        # Tokens seeded from the environment have no known expiry until their first refresh.
+        return [("procure_1688_token_expires_in_seconds", {"token": token}, seconds_until(moment))
+                for token, moment in zip(("access", "refresh"), expiry) if moment is not None]
 
     async def backlog() -> list[tuple[str, dict[str, str], float]]:
         readings = []

@@ -14,7 +14,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from temporalio import workflow
-from temporalio.common import VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -53,10 +52,10 @@ def _chosen(candidate: Candidate) -> ChosenOffer:
     )
 
 
-# AUTO_UPGRADE (docs/deploy.md, "Upgrades"): a procurement lives as long as its slowest order and
+# Versioned AUTO_UPGRADE (workflows/versioning.py): a procurement lives as long as its slowest order and
 # never continues as new, so pinning it would keep every old build running for weeks; it moves to
 # each new build instead, and changes to it go through `workflow.patched` (replay tests check them).
-@workflow.defn(name=messages.PROCUREMENT_WORKFLOW, versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
+@workflow.defn(name=messages.PROCUREMENT_WORKFLOW)
 class ProcurementWorkflow:
     @workflow.init
     def __init__(self, input: ProcurementInput) -> None:

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from temporalio import workflow
-from temporalio.common import VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -46,10 +45,10 @@ MONEY_PATCH = "money-at-the-edges-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
-# AUTO_UPGRADE (docs/deploy.md, "Upgrades"): an order lives for weeks, mostly waiting for an
+# Versioned AUTO_UPGRADE (workflows/versioning.py): an order lives for weeks, mostly waiting for an
 # approver, a courier or the warehouse, so it moves to each new build and changes to it go
 # through `workflow.patched`, checked by the replay tests.
-@workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW, versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
+@workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW)
 class SupplierOrderWorkflow:
     @workflow.init
     def __init__(self, input: SupplierOrderInput) -> None:
