@@ -24,7 +24,6 @@ import signal
 import sys
 import time
 from contextlib import AsyncExitStack
-from urllib.parse import urlsplit
 
 import asyncpg
 from temporalio.api.enums.v1 import TaskQueueType
@@ -46,8 +45,8 @@ from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
 from ledger import figures
-from ledger.database import EmbeddedPostgres, create_pool, ensure_database
 from runtime.connection import DatabaseUnreachable, TemporalUnreachable, connect_temporal
+from runtime.database import database_url, open_ledger  # noqa: F401 - database_url: for callers of worker
 from runtime.logs import configure_logging
 from runtime.metrics import CallMetrics, CountedPace, StateGauges, metrics_runtime, seconds_until, service_name
 from runtime.settings import WORKER_ROLES, Settings, SettingsError, load_settings
@@ -64,37 +63,6 @@ WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
 # A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
 INTERCEPTORS = [KeepBeating(), LedgerRejections()]
-# How long a single connection attempt to PostgreSQL may take before the worker gives up at start.
-DATABASE_CONNECT_TIMEOUT = 10.0
-
-
-async def database_url(settings: Settings) -> str:
-    if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    # No DATABASE_URL: attach to (or start) the embedded PostgreSQL in the data directory.
-    embedded = EmbeddedPostgres(settings.procure_data_dir)
-    admin_url = await asyncio.to_thread(embedded.start)
-    await ensure_database(admin_url)
-    return embedded.url()
-
-
-def database_target(url: str) -> str:
-    """host:port/database of a PostgreSQL URL, never its password."""
-    parts = urlsplit(url)
-    host = parts.hostname or "local socket"
-    return f"{host}:{parts.port or 5432}{parts.path or ''}"
-
-
-async def open_ledger(settings: Settings, **pool_options) -> asyncpg.Pool:
-    url = await database_url(settings)
-    try:
-        return await create_pool(url, timeout=DATABASE_CONNECT_TIMEOUT, **pool_options)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        if isinstance(exc, ConnectionRefusedError):
-            reason = "connection refused"
-        else:
-            reason = getattr(exc, "strerror", None) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        raise DatabaseUnreachable(f"cannot reach PostgreSQL at {database_target(url)}: {reason.lower()}") from None
 
 
 def alibaba_client(settings: Settings, pool: asyncpg.Pool, audit: ApiAudit,

@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                         add_help=False)
 
     commands.add_parser("worker", help="run a worker: --role workflows|1688|all (see --help)", add_help=False)
+    commands.add_parser("migrate", help="bring the ledger's schema up to date and exit (a deploy's job)", add_help=False)
 
     start = commands.add_parser("start", help="validate a purchase request (JSON or YAML) and start its procurement")
     start.add_argument("file", type=Path, metavar="FILE")
@@ -278,6 +279,10 @@ def run(argv: list[str]) -> int:
         from starter import push_receiver
 
         return push_receiver.main(argv[1:])
+    if argv[:1] == ["migrate"]:
+        from starter import migrate
+
+        return migrate.main(argv[1:])
     if argv[:1] == ["worker"]:
         import worker  # the worker process's own entry point (worker.py): its flags, its exit statuses
 
