@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationError
 
-from starter.settings import Settings, SettingsError, load_settings
+from runtime.settings import Settings, SettingsError, load_settings
 
 
 class ApiSettings(Settings):

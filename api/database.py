@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from ledger.database import EmbeddedPostgres, create_pool, ensure_database
-from starter.settings import Settings
+from runtime.settings import Settings
 
 
 def _running(pgdata: Path) -> bool:

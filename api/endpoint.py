@@ -29,7 +29,7 @@ from api.keys import holder, key_hash
 from api.limits import BodyTooLarge, RateLimit, read_body
 from api.roles import Action, Role, allowed, roles_for
 from ledger.api_keys import AuditRow, KeyRecord, record_call
-from starter.connection import TemporalUnreachable
+from runtime.connection import TemporalUnreachable
 from starter.exit_status import CommandError
 
 M = TypeVar("M", bound=BaseModel)

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from temporalio.service import RPCError
 
 from domain.problems import problems_from
-from starter.connection import TemporalUnreachable
+from runtime.connection import TemporalUnreachable
 from starter.exit_status import BadInput, CommandError, NotFound, Unreachable, is_unreachable
 
 

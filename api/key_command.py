@@ -22,7 +22,7 @@ from api.keys import BadKeyName, check_name, issue_key
 from api.roles import Role
 from ledger.api_keys import KeyRecord, NameTaken, list_keys, revoke_key
 from starter.render import table
-from starter.settings import SettingsError, parse_duration
+from runtime.settings import SettingsError, parse_duration
 
 DEFAULT_LINK_LIFE = timedelta(hours=12)
 

@@ -20,8 +20,8 @@ from api.app import create_app
 from api.config import ApiSettings, load_api_settings
 from api.database import ledger_pool
 from api.endpoint import Services
-from starter.connection import TemporalUnreachable, connect_temporal
-from starter.settings import SettingsError
+from runtime.connection import TemporalUnreachable, connect_temporal
+from runtime.settings import SettingsError
 
 DEFAULT_PORT = 8000
 # Connections beyond this are answered 503 at once instead of piling up behind the others.

@@ -27,7 +27,7 @@ from ledger.api_calls import ApiCallRow, record_api_calls
 from ledger.credentials import CredentialsError, CredentialStore, TokenCipher
 from ledger.database import EmbeddedPostgres, create_pool
 from starter.exit_status import BadInput, CommandError, Unreachable
-from starter.settings import Settings, SettingsError
+from runtime.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

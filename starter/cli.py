@@ -27,7 +27,7 @@ from starter import qc
 from starter.approve import approve, approve_input, approve_text
 from starter.authorize import authorize, authorize_input, authorized_text
 from starter.cancel import cancel, cancel_input, cancel_text
-from starter.connection import TemporalUnreachable, connect_temporal
+from runtime.connection import TemporalUnreachable, connect_temporal
 from starter.demo import run_demo
 from starter.exit_status import (
     EXIT_BAD_INPUT,
@@ -40,7 +40,7 @@ from starter.exit_status import (
 )
 from starter.links import workflow_url
 from starter.listing import list_procurements, rows_json, rows_text
-from starter.settings import Settings, SettingsError, load_settings
+from runtime.settings import Settings, SettingsError, load_settings
 from starter.stack import StackError, StackOptions, run_up
 from starter.start import read_request, start_procurement, started_text, wait_exit_status, wait_for_result
 from starter.status import fetch_state, status_json, status_text
@@ -122,9 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("push-receiver", help="receive 1688 push messages and wake the orders they concern (see --help)",
                         add_help=False)
 
-    worker = commands.add_parser("worker", help="run a worker for both task queues")
-    worker.add_argument("--procurement-only", action="store_true")
-    worker.add_argument("--alibaba-only", action="store_true")
+    commands.add_parser("worker", help="run a worker: --role workflows|1688|all (see --help)", add_help=False)
+    commands.add_parser("migrate", help="bring the ledger's schema up to date and exit (a deploy's job)", add_help=False)
 
     start = commands.add_parser("start", help="validate a purchase request (JSON or YAML) and start its procurement")
     start.add_argument("file", type=Path, metavar="FILE")
@@ -293,8 +292,16 @@ def run(argv: list[str]) -> int:
         from api import key_command
 
         return key_command.main(argv[1:])
+    if argv[:1] == ["migrate"]:
+        from starter import migrate
+
+        return migrate.main(argv[1:])
+    if argv[:1] == ["worker"]:
+        import worker  # the worker process's own entry point (worker.py): its flags, its exit statuses
+
+        return worker.main(argv[1:])
     if argv[:1] == ["codec-key"]:
-        from starter.codec import generate_key
+        from runtime.codec import generate_key
 
         print(generate_key())
         return EXIT_OK
@@ -312,11 +319,6 @@ def run(argv: list[str]) -> int:
         except StackError as exc:
             print(f"procure up: {exc}", file=sys.stderr)
             return EXIT_FAILED
-    if args.command == "worker":
-        import worker
-
-        forwarded = [flag for flag, on in (("--procurement-only", args.procurement_only), ("--alibaba-only", args.alibaba_only)) if on]
-        return worker.main(forwarded)
     handler = _COMMANDS.get(args.command)
     if handler is None:
         parser.error(f"unknown command {args.command}")

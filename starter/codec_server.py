@@ -28,8 +28,8 @@ from starlette.routing import Route
 from temporalio.api.common.v1 import Payloads
 from temporalio.converter import PayloadCodec
 
-from starter.codec import PayloadCodecError, codec_from_settings
-from starter.settings import Settings, SettingsError, load_settings
+from runtime.codec import PayloadCodecError, codec_from_settings
+from runtime.settings import Settings, SettingsError, load_settings
 
 DEFAULT_PORT = 8081
 DEFAULT_UI_ORIGIN = "http://127.0.0.1:8233"

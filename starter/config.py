@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.procurement import ProcurementConfig, Timing
-from starter.settings import Settings
+from runtime.settings import Settings
 
 
 def procurement_config(settings: Settings) -> ProcurementConfig:

@@ -26,11 +26,11 @@ from domain.progress import OrderSnapshot, OrderStatus, ProcurementState, Stage
 from domain.request import PurchaseRequest, parse_purchase_request
 from simulator.catalog import DEMO_CATALOG_PATH
 from starter.approve import approve
-from starter.connection import connect_temporal
+from runtime.connection import connect_temporal
 from starter.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, CommandError
 from starter.links import workflow_url
 from starter.qc import submit_qc
-from starter.settings import Settings, load_settings
+from runtime.settings import Settings, load_settings
 from starter.stack import Stack, StackError, StackOptions, run_up
 from starter.start import start_procurement, summary, wait_exit_status, wait_for_result
 from starter.status import fetch_state, status_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from starter.settings import Settings
+from runtime.settings import Settings
 
 
 def ui_base_url(settings: Settings) -> str:

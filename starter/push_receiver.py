@@ -90,8 +90,8 @@ def create_app(client: Client, app_secret: SecretStr) -> Starlette:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from starter.connection import TemporalUnreachable, connect_temporal
-    from starter.settings import SettingsError, load_settings
+    from runtime.connection import TemporalUnreachable, connect_temporal
+    from runtime.settings import SettingsError, load_settings
 
     parser = argparse.ArgumentParser(prog="procure push-receiver", description="Receive 1688 push messages.")
     parser.add_argument("--host", default="127.0.0.1")

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from ledger.database import EmbeddedPostgres, create_pool, ensure_database
-from starter.settings import Settings
+from runtime.settings import Settings
 from workflows import search_attributes
 
 

@@ -26,7 +26,7 @@ from domain.progress import ProcurementState, Stage
 from domain.request import InvalidPurchaseRequest, PurchaseRequest, parse_purchase_request
 from starter.config import procurement_config
 from starter.exit_status import BadInput, CommandError, Unreachable, is_unreachable
-from starter.settings import Settings
+from runtime.settings import Settings
 from workflows import search_attributes as sa
 
 # Far above any real request (200 lines), yet small enough to read at once; a bigger file is a

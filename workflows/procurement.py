@@ -52,6 +52,9 @@ def _chosen(candidate: Candidate) -> ChosenOffer:
     )
 
 
+# Versioned AUTO_UPGRADE (workflows/versioning.py): a procurement lives as long as its slowest order and
+# never continues as new, so pinning it would keep every old build running for weeks; it moves to
+# each new build instead, and changes to it go through `workflow.patched` (replay tests check them).
 @workflow.defn(name=messages.PROCUREMENT_WORKFLOW)
 class ProcurementWorkflow:
     @workflow.init

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.shipment import ShipmentView
     from workflows import search_attributes as sa
     from workflows.details import duration_text, order_details
+    from workflows.metrics import OrderCounters, alert_raised
     from workflows.steps import PERSISTENT_RETRY, call_1688, failure_text, record, refusal
 
 ORDER_PROGRESS_SIGNAL = "order_progress"
@@ -44,6 +45,9 @@ MONEY_PATCH = "money-at-the-edges-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
+# Versioned AUTO_UPGRADE (workflows/versioning.py): an order lives for weeks, mostly waiting for an
+# approver, a courier or the warehouse, so it moves to each new build and changes to it go
+# through `workflow.patched`, checked by the replay tests.
 @workflow.defn(name=messages.SUPPLIER_ORDER_WORKFLOW)
 class SupplierOrderWorkflow:
     @workflow.init
@@ -61,6 +65,7 @@ class SupplierOrderWorkflow:
         self._published = ""
         self._v2 = True
         self._alert_shown = False
+        self._counters = OrderCounters(already_paid=input.resume is not None)
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -553,6 +558,7 @@ class SupplierOrderWorkflow:
 
     async def _alert(self, step: str, text: str) -> None:
         self._order.alerts.append(text)
+        alert_raised(step)
         workflow.logger.warning(text)
         await self._trace(step, "alert", {"text": text, "order_id": self._order.order_id})
         await self._publish()
@@ -579,6 +585,8 @@ class SupplierOrderWorkflow:
         if signature == self._published:
             return
         self._published = signature
+        self._counters.progress(order.status.is_paid,
+                                order.amount, order.refund.status if order.refund is not None else None)
         stage = stage_of_orders([order.status]) or (
             Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
             Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED

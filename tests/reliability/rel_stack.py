@@ -172,6 +172,7 @@ class StackOptions:
     payload_key: str | None = None
     timing: Timing = field(default_factory=lambda: RELIABILITY_TIMING)
     catalog: dict[str, Any] | None = None
+    temporal_args: list[str] = field(default_factory=list)  # more `temporal server start-dev` flags
 
 
 class Stack:
@@ -280,6 +281,7 @@ class Stack:
             "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
             "--log-level", "warn",
             *search_attributes.cli_arguments(),
+            *self.options.temporal_args,
         ]
         self.temporal = self._spawn("temporal", argv)
         await self._until(self._temporal_ready, "the Temporal dev server to answer", 60, self.temporal)
@@ -357,9 +359,11 @@ class Stack:
             "APPROVAL_TIMEOUT": str(int(timing.approval_timeout.total_seconds())),
         }
 
-    def start_worker(self) -> Child:
+    def start_worker(self, env: dict[str, str] | None = None, args: list[str] | None = None) -> Child:
+        """A `python -m worker` process; ``env`` adds to the stack's variables, ``args`` are its flags."""
         self._worker_seq += 1
-        child = self._spawn(f"worker-{self._worker_seq}", [sys.executable, "-m", "worker"], self.worker_environment())
+        child = self._spawn(f"worker-{self._worker_seq}", [sys.executable, "-m", "worker", *(args or [])],
+                            {**self.worker_environment(), **(env or {})})
         self.workers.append(child)
         return child
 
