@@ -35,7 +35,10 @@ never depends on the machine's speed: it can run inside workflow code.
 basket splits into independent components, solved smallest first. In a component lines are
 assigned in request order (so earlier orders never change when later lines join) and every node is
 bounded by: freight of the orders so far (it only grows as lines join), plus every assigned line's
-goods at the lowest price its offer can reach, plus every unassigned line's cheapest such goods.
+goods at the lowest price its offer can reach (its tier at every piece the lines that could buy it
+ask for), plus for every unassigned line its cheapest such
+goods with, at a supplier not yet in the basket, a share of that supplier's least freight (split
+over all the lines that could go there, so the shares never add up to more than one freight).
 The per-line plan's choice is the first incumbent, so the answer is never worse than it.
 
 **The budget and the fallback.** The search stops after `node_budget` nodes (default
@@ -178,12 +181,6 @@ def _price(candidate: Candidate, ordered: int) -> Decimal:
     return tier_price(candidate.price_tiers, ordered)
 
 
-def _floor_price(candidate: Candidate) -> Decimal:
-    if not candidate.price_tiers:
-        return candidate.unit_price
-    return min(tier.price for tier in candidate.price_tiers)
-
-
 def choose_basket(
     request: PurchaseRequest,
     sourcings: Sequence[LineSourcing],
@@ -294,8 +291,10 @@ class _Search:
         self.budget = node_budget
         self.nodes = 0
 
-    def _goods_floor(self, line: RequestLine, candidate: Candidate) -> Decimal:
-        goods = _floor_price(candidate) * line.quantity
+    def _goods_floor(self, line: RequestLine, candidate: Candidate, most: int) -> Decimal:
+        # The offer's price can fall no lower than its tier at `most`, every piece that the lines
+        # which could buy it ask for.
+        goods = _price(candidate, most) * line.quantity
         return goods + goods * candidate.tax_rate if self.invoice else goods
 
     def solve(self, component: list[int], seed: list[Candidate | None]) -> tuple[list[Candidate | None], bool, Decimal]:
@@ -303,12 +302,28 @@ class _Search:
         lines = [self.lines[i] for i in component]
         options = [self.options[i] for i in component]
         with localcontext(ARITHMETIC):
-            floors = [[self._goods_floor(line, c) for c in opts] for line, opts in zip(lines, options)]
-            # rest[k]: the least goods the lines from k on can cost (0 for a line that may go unbought)
-            rest = [_ZERO] * (len(lines) + 1)
-            for k in range(len(lines) - 1, -1, -1):
-                rest[k] = rest[k + 1] + (min(floors[k]) if floors[k] else _ZERO)
-            root_bound = rest[0]
+            most: dict[str, int] = {}
+            for line, opts in zip(lines, options):
+                for offer_id in {c.offer_id for c in opts}:
+                    most[offer_id] = most.get(offer_id, 0) + line.quantity
+            floors = [[self._goods_floor(line, c, most[c.offer_id]) for c in opts] for line, opts in zip(lines, options)]
+            # A supplier not yet in the basket costs at least its cheapest freight F for one line; the
+            # n lines that could go there share it, F / n each, and no more than n of them can go.
+            floor_freight: dict[str, Decimal] = {}
+            reach: dict[str, dict[int, Decimal]] = {}  # supplier -> line -> its cheapest goods there
+            for k, (line, opts) in enumerate(zip(lines, options)):
+                for candidate, floor in zip(opts, floors[k]):
+                    s = candidate.supplier_id
+                    cost = candidate.freight_rule.cost(line.quantity)
+                    floor_freight[s] = min(floor_freight.get(s, cost), cost)
+                    reach.setdefault(s, {})
+                    reach[s][k] = min(reach[s].get(k, floor), floor)
+            share = {s: floor_freight[s] / len(reach[s]) for s in reach}
+            # contrib[k]: the least line k can add once it is bought (goods at its best price, plus its
+            # share of a new supplier's freight, or nothing more at a supplier already in the basket)
+            contrib = [min((f + share[c.supplier_id] for f, c in zip(floors[k], options[k])), default=_ZERO)
+                       for k in range(len(lines))]
+            root_bound = sum(contrib, _ZERO)
 
             best: list[list[Candidate | None]] = [list(seed)]
             feasible, key = cost_key(lines, seed, needs_vat_invoice=self.invoice)
@@ -326,7 +341,7 @@ class _Search:
                 _, closed, pieces, cands = state
                 return closed + max(c.freight_rule.cost(pieces) for c in cands)
 
-            def visit(k: int, unbought: int, goods_lb: Decimal, freight_lb: Decimal) -> None:
+            def visit(k: int, unbought: int, goods_lb: Decimal, freight_lb: Decimal, rest: Decimal) -> None:
                 nonlocal exhausted
                 if exhausted:
                     return
@@ -336,7 +351,7 @@ class _Search:
                     return
                 incumbent = best_key[0]
                 assert incumbent is not None
-                if (unbought, goods_lb + freight_lb + rest[k]) > incumbent[:2]:
+                if (unbought, goods_lb + freight_lb + rest) > incumbent[:2]:
                     return
                 if k == len(lines):
                     feasible, key = cost_key(lines, choice, needs_vat_invoice=self.invoice)
@@ -363,14 +378,25 @@ class _Search:
                         delta = freight_of(after) - freight_of(before)
                     open_orders[supplier] = after
                     choice[k] = candidate
-                    visit(k + 1, unbought, goods_lb + floors[k][j], freight_lb + delta)
+                    after_rest = rest - contrib[k]
+                    undo: list[tuple[int, Decimal]] = []
+                    if before is None:
+                        # Lines still to come may now join this supplier without new freight.
+                        for later, floor in reach[supplier].items():
+                            if later > k and floor < contrib[later]:
+                                undo.append((later, contrib[later]))
+                                after_rest -= contrib[later] - floor
+                                contrib[later] = floor
+                    visit(k + 1, unbought, goods_lb + floors[k][j], freight_lb + delta, after_rest)
+                    for later, value in undo:
+                        contrib[later] = value
                     if before is None:
                         del open_orders[supplier]
                     else:
                         open_orders[supplier] = before
                 choice[k] = None
-                visit(k + 1, unbought + 1, goods_lb, freight_lb)
+                visit(k + 1, unbought + 1, goods_lb, freight_lb, rest - contrib[k])
 
-            visit(0, 0, _ZERO, _ZERO)
+            visit(0, 0, _ZERO, _ZERO, root_bound)
             assert best_key[0] is not None
             return best[0], not exhausted, root_bound if exhausted else best_key[0][1]
