@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.procurement import ProcurementInput, SupplierOrderInput
     from domain.progress import (
         ChosenOffer, LineOutcome, LineState, LineStatus, OrderLine, OrderOutcome, OrderSnapshot, OrderStatus,
-        ProcurementState, Stage, stage_of_orders,
+        ProcurementState, Savings, Stage, stage_of_orders,
     )
     from domain.ranking import Candidate, LineSourcing, source_line
     from domain.records import OrderRecord, RequestRecord, SourcingRecord, StageRecord
@@ -301,7 +301,12 @@ class ProcurementWorkflow:
         sourcings = [self._source(line) for line in lines]
         if self._basket:
             # Exact within a node budget, not a clock: the same histories give the same basket.
-            plan = choose_basket(request.model_copy(update={"lines": lines}), sourcings).plan
+            basket = choose_basket(request.model_copy(update={"lines": lines}), sourcings)
+            plan = basket.plan
+            if self._state.savings is None:
+                self._state.savings = Savings(
+                    total=plan.total, headline_total=basket.headline_total, own_best_total=basket.own_best_total,
+                    per_line_plan_total=basket.per_line_plan_total, optimal=basket.optimal, gap=basket.gap)
         else:
             plan = plan_orders(request.model_copy(update={"lines": lines}), sourcings)
         for sourcing in sourcings:

@@ -3,11 +3,12 @@ pair cheaper than each line's own winner (docs/how-a-supplier-is-chosen.md, "Buy
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from domain.progress import LineStatus, Stage
 from domain.request import PurchaseRequest
-from wf_harness import accept_all, catalog_with, offer, procurement_stack, supplier
+from wf_harness import accept_all, catalog_with, offer, procurement_stack, record_histories, supplier
 
 # X sells the cup in white and black at 10.00 with 30.00 freight per order. Y (white) and Z
 # (black) ask 10.50 with 10.00 freight. One line alone: X 20 x 10.00 + 30 = 230.00 against
@@ -40,10 +41,11 @@ def two_colours(request_id: str) -> PurchaseRequest:
     })
 
 
-async def test_shared_freight_buys_both_lines_from_one_supplier(time_env, db_pool):
-    async with procurement_stack(time_env, db_pool, CATALOG) as stack:
+async def test_shared_freight_buys_both_lines_from_one_supplier(any_env, db_pool):
+    async with procurement_stack(any_env, db_pool, CATALOG) as stack:
         handle = await stack.start(two_colours("PR-BASKET"))
         state = await accept_all(stack, handle)
+        await record_histories(stack, handle, "basket")
 
         assert state.stage == Stage.COMPLETED
         assert [(l.line_id, l.status, l.received_qty) for l in state.lines] == [
@@ -57,3 +59,14 @@ async def test_shared_freight_buys_both_lines_from_one_supplier(time_env, db_poo
         assert len(orders) == 1 and [Decimal(p["amount"]) for p in payments] == [Decimal("430.00")]
         assert await db_pool.fetchval(
             "SELECT count(*) FROM sourcing_decisions WHERE chosen AND offer_id = '610000000101'") == 2
+
+        # The savings report: 430.00 against 440.00 for each line's own best, 400.00 at headline prices (X's 10.00).
+        savings = state.savings
+        assert savings is not None and savings.optimal
+        assert (savings.total, savings.own_best_total, savings.headline_total, savings.per_line_plan_total) == (
+            Decimal("430.00"), Decimal("440.00"), Decimal("400.00"), Decimal("440.00"))
+        assert savings.saved == Decimal("10.00")
+        ledger = await db_pool.fetchval(
+            "SELECT outcome->'savings' FROM purchase_requests WHERE request_id = 'PR-BASKET'")
+        assert json.loads(ledger) == {**json.loads(ledger), "total": "430.00", "own_best_total": "440.00",
+                                      "headline_total": "400.00", "optimal": True}
