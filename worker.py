@@ -105,6 +105,7 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     return [
         ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
+        ledger.check_payment,
     ]
 
 

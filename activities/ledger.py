@@ -9,12 +9,31 @@ from domain.records import (
     OrderRecord, RefundRecord, RequestRecord, SourcingRecord, StageRecord, SupplierOutcome, TraceEvent,
 )
 from domain.supplier import SupplierHistory
-from ledger import orders, refunds, requests, sourcing, supplier_history, trace
+from domain.spend import PaymentCheck, PaymentClearance, cap_reasons
+from ledger import orders, refunds, requests, sourcing, spend, supplier_history, trace
 
 
 class LedgerActivities:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+
+    @activity.defn
+    async def check_payment(self, check: PaymentCheck) -> PaymentClearance:
+        """The kill switch and the caps, read fresh before every payment (so a pause reaches every
+        worker at the next check)."""
+        paused, reason = await spend.switch(self._pool)
+        requester = await spend.requester_of(self._pool, check.request_id)
+        reasons = cap_reasons(
+            check.amount,
+            supplier_id=check.supplier_id,
+            supplier_paid_today=await spend.paid_to_supplier_on(self._pool, check.supplier_id, check.at),
+            supplier_cap=await spend.cap(self._pool, "supplier_day", check.supplier_id),
+            requester=requester,
+            requester_paid_this_month=(await spend.paid_for_requester_in_month(self._pool, requester, check.at)
+                                       if requester is not None else 0),
+            requester_cap=await spend.cap(self._pool, "requester_month", requester) if requester is not None else None,
+        )
+        return PaymentClearance(paused=paused, pause_reason=reason, cap_reasons=reasons)
 
     @activity.defn
     async def record_trace_event(self, event: TraceEvent) -> bool:

@@ -2,7 +2,8 @@
 
 Workflow tasks that run longer than 2 s are killed by the SDK as deadlocked, and ranking and
 order planning run inside the workflow. This measures `source_request` + `plan_orders` on that
-request, and separately the decoding of the 10,000 listings from JSON (which the pydantic data
+request, the joint basket choice (`choose_basket`, which replaces `plan_orders` in the workflow), and
+separately the decoding of the 10,000 listings from JSON (which the pydantic data
 converter does in the same workflow task when the activity results arrive).
 
     .venv/bin/python bench/sourcing_bench.py [--runs 15] [--seed 1688] [--out bench/results/sourcing.txt]
@@ -26,6 +27,7 @@ from typing import Any
 import pydantic
 from pydantic import TypeAdapter
 
+from domain.basket import NODE_BUDGET, choose_basket
 from domain.eligibility import trim_to_spec
 from domain.offer import Listing
 from domain.order_plan import plan_orders
@@ -187,6 +189,8 @@ def main() -> None:
     sourcing_times = measure(args.runs, source_and_plan)
     uncollected_times = measure(args.runs, source_and_plan, collect_first=False)
     plan_times = measure(args.runs, lambda: plan_orders(request, sourcings))
+    basket = choose_basket(request, sourcings)
+    basket_times = measure(args.runs, lambda: choose_basket(request, sourcings))
     decode_times = measure(args.runs, lambda: adapter.validate_json(payload))
     lines_by_id = {line.line_id: line for line in request.lines}
     trimmed = {
@@ -218,6 +222,12 @@ def main() -> None:
         summary("source_request + plan_orders (the figure)", sourcing_times),
         summary("  of which plan_orders alone", plan_times),
         summary("  runs back to back (full GC pauses land here)", uncollected_times),
+        summary(f"choose_basket (the solver, {NODE_BUDGET} nodes at most)", basket_times),
+        f"  basket {basket.plan.total:.2f} yuan in {len(basket.plan.orders)} orders against the per-line plan's "
+        f"{basket.per_line_plan_total:.2f}; {basket.nodes} nodes; "
+        + ("proven optimal" if basket.optimal else
+           f"budget reached, at most {basket.gap:.2f} yuan ({basket.gap / basket.plan.total * 100:.2f} %) from the optimum"),
+        f"  each line's own best landed cost {basket.own_best_total:.2f}; lowest headline prices {basket.headline_total:.2f}",
         "",
         "Not sourcing, but paid in the same workflow task when the listings arrive as activity results:",
         summary(f"decode the listings ({len(payload) / 1e6:.1f} MB JSON)", decode_times),

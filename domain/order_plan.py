@@ -143,7 +143,7 @@ def plan_orders(
             if candidate is None:
                 unplanned.append(UnplannedLine(
                     line_id=line.line_id,
-                    reason=_why_unplanned(line, sourcing, failed_suppliers, mix_missed),
+                    reason=why_unplanned(line, sourcing, failed_suppliers, mix_missed),
                 ))
             else:
                 chosen.append((line, candidate))
@@ -235,7 +235,7 @@ def _order(supplier_id: str, part: int, lines: list[_Choice]) -> PlannedOrder:
     )
 
 
-def _why_unplanned(
+def why_unplanned(
     line: RequestLine,
     sourcing: LineSourcing | None,
     failed_suppliers: set[str],

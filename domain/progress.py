@@ -223,6 +223,43 @@ class LineState(BaseModel):
     reason: str | None = None
 
 
+class Savings(BaseModel):
+    """What the basket as first planned costs, against two simpler ways of buying the same lines.
+
+    Filled once, when the request's lines are first planned (domain/basket.py); re-plans after a
+    failure buy what is missing and are not added in.
+    """
+
+    total: Yuan  # the chosen basket: goods, freight once per order, invoice surcharge
+    headline_total: Yuan  # each line at its lowest listed unit price, without freight or surcharge
+    own_best_total: Yuan  # each line at its own best landed cost, its freight counted for it alone
+    per_line_plan_total: Yuan  # what choosing each line on its own would have cost as orders
+    optimal: bool = True
+    gap: Yuan = Decimal(0)  # when not proven optimal: at most this much could still be saved
+
+    @property
+    def saved(self) -> Decimal:
+        """Against each line's own best landed cost (positive = the basket is cheaper)."""
+        return Decimal(self.own_best_total) - Decimal(self.total)
+
+    def sentences(self) -> list[str]:
+        """The report in words, the same in `procure status` and the Web UI."""
+        saved = self.saved
+        share = f" ({saved / Decimal(self.own_best_total) * 100:.1f} %)" if self.own_best_total else ""
+        against_own = (f"saves {saved:.2f} yuan{share} against each line's own best landed cost "
+                       f"({Decimal(self.own_best_total):.2f})" if saved >= 0 else
+                       f"costs {-saved:.2f} yuan more than each line's own best landed cost "
+                       f"({Decimal(self.own_best_total):.2f})")
+        extra = Decimal(self.total) - Decimal(self.headline_total)
+        return [
+            f"basket {Decimal(self.total):.2f} yuan: {against_own}",
+            f"each line at its lowest headline price: {Decimal(self.headline_total):.2f} yuan; "
+            f"freight and invoice surcharge add {extra:.2f}",
+            "proven the cheapest basket" if self.optimal else
+            f"best basket found within the search budget; at most {Decimal(self.gap):.2f} yuan from the cheapest",
+        ]
+
+
 class ProcurementState(BaseModel):
     """The full live state of one purchase request (`procure status --json`)."""
 
@@ -233,6 +270,7 @@ class ProcurementState(BaseModel):
     orders: list[OrderSnapshot] = Field(default_factory=list)
     alerts: list[str] = Field(default_factory=list)
     cancel_reason: str | None = None
+    savings: Savings | None = None
 
     def order_by_id(self, order_id: str) -> OrderSnapshot | None:
         return next((o for o in self.orders if o.order_id == order_id), None)

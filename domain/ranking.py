@@ -24,7 +24,7 @@ from domain.eligibility import (
 )
 from domain.landed_cost import landed_figures, unit_price
 from domain.money import Yuan, yuan
-from domain.offer import Freight, Listing
+from domain.offer import Freight, Listing, PriceTier
 from domain.request import PurchaseRequest, RequestLine, SupplierPolicy
 from domain.supplier import MixBatchRule, Rate, SupplierHistory, SupplierProfile
 from domain.supplier_score import supplier_score
@@ -58,6 +58,9 @@ class Candidate(BaseModel):
     freight_rule: Freight
     tax_rate: Rate = Decimal(0)
     stock: int | None = None
+    # The offer's tiers when its price depends on the quantity ordered (empty for a SKU quoted at
+    # its own price): a basket that buys this offer for several lines prices it at their sum.
+    price_tiers: list[PriceTier] = []
 
 
 class ExcludedCandidate(BaseModel):
@@ -329,6 +332,7 @@ def _candidate(
         freight_rule=rule,
         tax_rate=offer.tax_rate,
         stock=assessment.choice.stock,
+        price_tiers=offer.price_tiers if assessment.choice.sku is None or assessment.choice.sku.price is None else [],
     )
 
 

@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     authorizing.add_argument("code", metavar="CODE", help="the `code` 1688 added to the app's callback address")
     authorizing.add_argument("--redirect-uri", default=None, metavar="URL",
                              help="the app's callback address, as in the authorisation link (default ALIBABA_REDIRECT_URI)")
+    paying = commands.add_parser("payments", help="pause or resume every payment (the kill switch)")
+    paying.add_argument("action", choices=["pause", "resume"])
+    paying.add_argument("--reason", required=True, metavar="TEXT")
+    paying.add_argument("--by", default=None, metavar="NAME")
     return parser
 
 
@@ -251,6 +255,13 @@ async def _authorize(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _payments(args: argparse.Namespace, settings: Settings) -> int:
+    from starter.payments import set_payments
+
+    print(await set_payments(settings, args.action, args.reason, args.by))
+    return EXIT_OK
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -258,7 +269,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
-    "demo": _demo, "authorize": _authorize,
+    "demo": _demo, "authorize": _authorize, "payments": _payments,
 }
 
 

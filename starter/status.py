@@ -91,6 +91,7 @@ def status_json(state: ProcurementState, *, web_ui: str | None = None) -> dict[s
         "alerts": list(state.alerts),
         "cancel_reason": state.cancel_reason,
         "fully_received": state.fully_received,
+        "savings": state.savings.model_dump(mode="json") if state.savings is not None else None,
     }
     if web_ui is not None:
         data["web_ui"] = web_ui
@@ -218,6 +219,8 @@ def status_text(state: ProcurementState, *, web_ui: str | None = None) -> str:
     for title, body in (("Candidates", _candidates_table(state)), ("Orders", _orders_table(state))):
         if body:
             parts.append(section(title, body))
+    if state.savings is not None:
+        parts.append(section("Savings", "\n".join(f"- {s}" for s in state.savings.sentences())))
     notes = _notes(state)
     if notes:
         parts.append(section("Notes", "\n".join(f"- {n}" for n in notes)))

@@ -71,6 +71,8 @@ def procurement_details(state: ProcurementState, next_step: str = "") -> str:
             f"- {o.order_id or o.out_order_id} from {o.supplier_id}: {o.status.value}, {yuan(o.amount)} yuan"
             for o in state.orders
         ]
+    if state.savings is not None:
+        lines += ["", "**Savings**", "", *(f"- {sentence}" for sentence in state.savings.sentences())]
     reasons = [f"- line {l.line_id}: {l.reason}" for l in state.lines if l.reason]
     if reasons:  # a list: plain lines would run together into one paragraph in the Web UI
         lines += ["", *reasons]

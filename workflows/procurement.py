@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         ApproveInput, ApproveResult, CancelInput, CancelResult, NotCancelled,
     )
+    from domain.basket import choose_basket
     from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
     from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart
@@ -28,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.procurement import ProcurementInput, SupplierOrderInput
     from domain.progress import (
         ChosenOffer, LineOutcome, LineState, LineStatus, OrderLine, OrderOutcome, OrderSnapshot, OrderStatus,
-        ProcurementState, Stage, stage_of_orders,
+        ProcurementState, Savings, Stage, stage_of_orders,
     )
     from domain.ranking import Candidate, LineSourcing, source_line
     from domain.records import OrderRecord, RequestRecord, SourcingRecord, StageRecord
@@ -39,6 +40,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.details import procurement_details
     from workflows.steps import call_1688, record, refusal
     from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow
+
+# Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
+# patch: histories recorded before it replay with the per-line plan.
+BASKET_PATCH = "basket-choice-1"
 
 # Order statuses in which an order can still be cancelled without losing money.
 _CANCELLABLE = {OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT}
@@ -86,6 +91,7 @@ class ProcurementWorkflow:
         self._published: tuple | None = None
         self._recorded_stage: Stage | None = None
         self._v2 = True
+        self._basket = True
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -171,6 +177,7 @@ class ProcurementWorkflow:
     @workflow.run
     async def run(self, input: ProcurementInput) -> ProcurementState:
         self._v2 = workflow.patched(MONEY_PATCH)
+        self._basket = workflow.patched(BASKET_PATCH)
         request = input.request
         await record("record_request", RequestRecord(workflow_id=self._state.workflow_id, request=request),
                      summary=f"ledger: request {request.request_id}", alerts=self._state.alerts)
@@ -295,7 +302,16 @@ class ProcurementWorkflow:
         request = self._input.request
         lines = [request.line(i).model_copy(update={"quantity": self._pending[i]}) for i in line_ids]  # type: ignore[union-attr]
         sourcings = [self._source(line) for line in lines]
-        plan = plan_orders(request.model_copy(update={"lines": lines}), sourcings)
+        if self._basket:
+            # Exact within a node budget, not a clock: the same histories give the same basket.
+            basket = choose_basket(request.model_copy(update={"lines": lines}), sourcings)
+            plan = basket.plan
+            if self._state.savings is None:
+                self._state.savings = Savings(
+                    total=plan.total, headline_total=basket.headline_total, own_best_total=basket.own_best_total,
+                    per_line_plan_total=basket.per_line_plan_total, optimal=basket.optimal, gap=basket.gap)
+        else:
+            plan = plan_orders(request.model_copy(update={"lines": lines}), sourcings)
         for sourcing in sourcings:
             state = self._line(sourcing.line_id)
             state.candidates = [_chosen(c) for c in sourcing.ranked]

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         refund_amount, refund_description,
     )
     from domain.shipment import ShipmentView
+    from domain.spend import PaymentCheck, PaymentClearance
     from workflows import search_attributes as sa
     from workflows.details import duration_text, order_details
     from workflows.metrics import OrderCounters, alert_raised
@@ -42,6 +43,9 @@ ORDER_PROGRESS_SIGNAL = "order_progress"
 # rule (docs/reliability.md, "money at the edges"): once payment may have moved money, only proof
 # read from 1688 ends the order, and its 1688 steps never give up.
 MONEY_PATCH = "money-at-the-edges-1"
+# Spend controls (issue 16): before every payment the ledger is asked for the kill switch and the
+# caps; a paused switch makes the payment wait, a cap it would pass sends it to an approver.
+SPEND_PATCH = "spend-controls-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
@@ -66,6 +70,7 @@ class SupplierOrderWorkflow:
         self._v2 = True
         self._alert_shown = False
         self._counters = OrderCounters(already_paid=input.resume is not None)
+        self._spend = True
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -106,6 +111,7 @@ class SupplierOrderWorkflow:
     @workflow.run
     async def run(self, input: SupplierOrderInput) -> OrderOutcome:
         self._v2 = workflow.patched(MONEY_PATCH)
+        self._spend = workflow.patched(SPEND_PATCH)
         await self._publish()
         if input.resume is None:  # a run that continues as new was paid already
             outcome = await self._verify_approve_pay()
@@ -125,6 +131,8 @@ class SupplierOrderWorkflow:
         reasons = self._drift_reasons(view)
         if self._v2:
             await self._price_notes(view)
+        if self._spend:
+            reasons += (await self._check_payment()).cap_reasons
         threshold = self._input.approval_threshold
         if threshold is not None and order.amount > threshold:
             reasons.insert(0, f"amount {order.amount:.2f} is above the approval threshold {threshold:.2f}")
@@ -200,8 +208,46 @@ class SupplierOrderWorkflow:
                 await self._alert(f"approval-reminder-{reminder}", f"reminder {reminder}: order {self._order.order_id} "
                                   f"({self._order.amount:.2f} yuan) waits for approval until {deadline:%Y-%m-%d %H:%M} UTC")
 
+    async def _check_payment(self) -> PaymentClearance:
+        order = self._order
+        check = PaymentCheck(request_id=self._input.request_id, supplier_id=order.supplier_id, amount=order.amount,
+                             at=workflow.now())
+        return await record("check_payment", check, result_type=PaymentClearance,
+                            summary=f"spend controls before paying order {order.order_id}") or PaymentClearance()
+
+    async def _wait_while_paused(self) -> bool:
+        """The kill switch: while payments are paused this order waits, with an alert, and asks
+        again every polling interval; False when it was cancelled meanwhile."""
+        order = self._order
+        clearance = await self._check_payment()
+        if not clearance.paused:
+            return True
+        order.blocked = f"payments are paused: {clearance.pause_reason or 'no reason given'}"
+        await self._alert(f"payments-paused-{len(order.alerts)}",
+                          f"order {order.order_id} ({order.amount:.2f} yuan) waits: {order.blocked}")
+        await self._publish(next_timer="payments resume (procure payments resume)")
+        while clearance.paused:
+            try:
+                await workflow.wait_condition(lambda: self._cancel is not None,
+                                              timeout=self._input.config.timing.logistics_poll_interval,
+                                              timeout_summary="payments paused: ask again")
+            except asyncio.TimeoutError:
+                pass
+            if self._cancel is not None:
+                return False
+            clearance = await self._check_payment()
+        order.blocked = None
+        await self._trace(f"payments-resumed-{len(order.alerts)}", "alert-cleared",
+                          {"text": f"order {order.order_id}: payments resumed", "order_id": order.order_id})
+        return True
+
     async def _pay(self) -> list[LineOutcome] | None:
         order = self._order
+        if self._spend and not await self._wait_while_paused():
+            assert self._cancel is not None
+            if await self._cancel_order(f"cancelled: {self._cancel.reason}") == "paid":
+                return await self._paid_after_all("cancelled, but 1688 shows the order paid")
+            return self._failed_lines(f"cancelled: {self._cancel.reason}", offer_failed=False, retry=False)
         order.status = OrderStatus.PAYING
         await self._publish()
         request = PaymentRequest(order_id=order.order_id or "", amount=order.amount, op_request_id=f"pay-{order.out_order_id}")

@@ -115,3 +115,30 @@ def test_long_cells_stay_on_one_line_and_only_the_last_column_is_whole():
     offer, note = text.splitlines()[1].split("  ", 1)
     assert offer.endswith("…") and display_width(offer) <= 48
     assert note.strip() == " ".join(long.split())
+
+
+def test_status_shows_the_baskets_savings_in_words_and_json():
+    from domain.progress import Savings
+
+    state = a_state().model_copy(update={"savings": Savings(
+        total=Decimal("430.00"), headline_total=Decimal("400.00"), own_best_total=Decimal("440.00"),
+        per_line_plan_total=Decimal("440.00"))})
+    text = status_text(state)
+    assert "\nSavings\n" in text
+    assert "basket 430.00 yuan: saves 10.00 yuan (2.3 %) against each line's own best landed cost (440.00)" in text
+    assert "each line at its lowest headline price: 400.00 yuan; freight and invoice surcharge add 30.00" in text
+    assert "proven the cheapest basket" in text
+    data = json.loads(json.dumps(status_json(state)))
+    assert data["savings"] == {**data["savings"], "total": "430.00", "own_best_total": "440.00", "optimal": True}
+    assert status_json(a_state())["savings"] is None
+
+
+def test_a_basket_not_proven_cheapest_says_how_far_it_may_be():
+    from domain.progress import Savings
+
+    state = a_state().model_copy(update={"savings": Savings(
+        total=Decimal("450.00"), headline_total=Decimal("400.00"), own_best_total=Decimal("440.00"),
+        per_line_plan_total=Decimal("450.00"), optimal=False, gap=Decimal("12.50"))})
+    text = status_text(state)
+    assert "costs 10.00 yuan more than each line's own best landed cost (440.00)" in text
+    assert "at most 12.50 yuan from the cheapest" in text

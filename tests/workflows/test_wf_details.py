@@ -33,3 +33,16 @@ def test_a_finished_orders_alerts_are_history_and_stay_on_its_own_page():
     assert "Alerts" not in procurement_details(state(done))
     partial = procurement_details(state(done, alerts=["partially fulfilled: line 1: out of stock"]))
     assert partial.split("**Alerts**", 1)[1].strip() == "- partially fulfilled: line 1: out of stock"
+
+
+def test_the_baskets_savings_show_on_the_procurement():
+    from decimal import Decimal
+
+    from domain.progress import Savings
+
+    shown = state().model_copy(update={"savings": Savings(
+        total=Decimal("430.00"), headline_total=Decimal("400.00"), own_best_total=Decimal("440.00"),
+        per_line_plan_total=Decimal("440.00"))})
+    text = procurement_details(shown)
+    assert "\n**Savings**\n\n- basket 430.00 yuan: saves 10.00 yuan (2.3 %)" in text
+    assert "**Savings**" not in procurement_details(state())

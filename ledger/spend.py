@@ -1,0 +1,56 @@
+"""Spend controls: the payment kill switch and the caps per supplier per day and per requester
+per month, with the money already paid that they are measured against."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import asyncpg
+
+
+async def set_paused(pool: asyncpg.Pool, paused: bool, reason: str, by: str | None = None) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "UPDATE payment_switch SET paused = $1, reason = $2, changed_by = $3, changed_at = now()",
+            paused, reason, by)
+        await conn.execute(
+            "INSERT INTO payment_switch_events (paused, reason, changed_by) VALUES ($1, $2, $3)", paused, reason, by)
+
+
+async def switch(pool: asyncpg.Pool) -> tuple[bool, str | None]:
+    row = await pool.fetchrow("SELECT paused, reason FROM payment_switch")
+    return (False, None) if row is None else (row["paused"], row["reason"])
+
+
+async def set_cap(pool: asyncpg.Pool, scope: str, subject: str, cap: Decimal) -> None:
+    await pool.execute(
+        """INSERT INTO spend_caps (scope, subject, cap) VALUES ($1, $2, $3)
+           ON CONFLICT (scope, subject) DO UPDATE SET cap = EXCLUDED.cap""", scope, subject, cap)
+
+
+async def cap(pool: asyncpg.Pool, scope: str, subject: str) -> Decimal | None:
+    """The subject's own cap, else the scope's default ('*'), else None (no cap)."""
+    return await pool.fetchval(
+        """SELECT cap FROM spend_caps WHERE scope = $1 AND subject IN ($2, '*')
+           ORDER BY subject = '*' LIMIT 1""", scope, subject)
+
+
+async def paid_to_supplier_on(pool: asyncpg.Pool, supplier_id: str, day: datetime) -> Decimal:
+    return await pool.fetchval(
+        """SELECT coalesce(sum(p.amount), 0) FROM payments p JOIN orders o USING (out_order_id)
+           WHERE o.supplier_id = $1 AND (p.paid_at AT TIME ZONE 'UTC')::date = ($2::timestamptz AT TIME ZONE 'UTC')::date""",
+        supplier_id, day)
+
+
+async def paid_for_requester_in_month(pool: asyncpg.Pool, requester: str, day: datetime) -> Decimal:
+    return await pool.fetchval(
+        """SELECT coalesce(sum(p.amount), 0) FROM payments p JOIN orders o USING (out_order_id)
+           JOIN purchase_requests r ON r.request_id = o.request_id
+           WHERE r.requester = $1
+             AND date_trunc('month', p.paid_at AT TIME ZONE 'UTC') = date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')""",
+        requester, day)
+
+
+async def requester_of(pool: asyncpg.Pool, request_id: str) -> str | None:
+    return await pool.fetchval("SELECT requester FROM purchase_requests WHERE request_id = $1", request_id)
