@@ -197,21 +197,26 @@ class ProcurementWorkflow:
             await self._publish()
         return await self._finish()
 
+    async def _search(self, line: RequestLine, pages: int, label: str) -> list:
+        """The search rows of up to ``pages`` pages (fewer when 1688 has fewer); raises ActivityError."""
+        hits = []
+        for page in range(1, pages + 1):
+            result = await call_1688(
+                "search_offers",
+                SearchQuery(keyword=line.keyword, page=page, price_min=line.price_min, price_max=line.price_max,
+                            category_id=line.category_id),
+                SearchResult, task_queue=self._input.config.alibaba_task_queue,
+                summary=f"{label} {line.keyword} page {page}",
+            )
+            hits += result.hits
+            if page >= result.total_pages:
+                break
+        return hits
+
     async def _gather_listings(self, line: RequestLine) -> None:
         """Search, then read the most promising offers, their sellers and their freight."""
-        queue = self._input.config.alibaba_task_queue
-        hits = []
         try:
-            for page in range(1, self._input.config.search_pages + 1):
-                result = await call_1688(
-                    "search_offers",
-                    SearchQuery(keyword=line.keyword, page=page, price_min=line.price_min, price_max=line.price_max,
-                                category_id=line.category_id),
-                    SearchResult, task_queue=queue, summary=f"search {line.keyword} page {page}",
-                )
-                hits += result.hits
-                if page >= result.total_pages:
-                    break
+            hits = await self._search(line, self._input.config.search_pages, "search")
         except ActivityError as error:
             self._line(line.line_id).reason = f"search failed: {(refusal(error) or ('', str(error)))[1]}"
             self._line(line.line_id).status = LineStatus.UNFULFILLED
@@ -227,19 +232,8 @@ class ProcurementWorkflow:
         """One more search round for a line whose candidates ran out (stock gone, offers closed):
         similar goods within the request's price range, offers not read before; how many came."""
         config = self._input.config
-        queue = config.alibaba_task_queue
-        hits = []
         try:
-            for page in range(1, 2 * config.search_pages + 1):
-                result = await call_1688(
-                    "search_offers",
-                    SearchQuery(keyword=line.keyword, page=page, price_min=line.price_min, price_max=line.price_max,
-                                category_id=line.category_id),
-                    SearchResult, task_queue=queue, summary=f"search {line.keyword} again, page {page}",
-                )
-                hits += result.hits
-                if page >= result.total_pages:
-                    break
+            hits = await self._search(line, 2 * config.search_pages, "search again:")
         except ActivityError:
             return 0
         known = self._seen[line.line_id] | self._failed[line.line_id]
