@@ -53,11 +53,13 @@ test: $(STAMP) $(CHROMIUM) $(KUBECTL) $(PROMTOOL)
 	$(BIN)/python -m pytest
 
 # The crash test at full size: 60 procurements, three workers, a SIGKILL every ~4 s for 3 minutes.
-# (`make test` runs the same test with 10 procurements and 25 s of kills.)
+# (`make test` runs the same test with 10 procurements and 25 s of kills.) Then the 1688
+# authorisation revoked for two minutes while paid orders travel (`make test`: 20 s).
 chaos: $(STAMP)
 	CHAOS_PROCUREMENTS=$${CHAOS_PROCUREMENTS:-60} CHAOS_WORKERS=$${CHAOS_WORKERS:-3} \
 	CHAOS_DURATION=$${CHAOS_DURATION:-180} CHAOS_KILL_EVERY=$${CHAOS_KILL_EVERY:-4} \
 	$(BIN)/python -m pytest tests/reliability/test_rel_crash.py -s --timeout 1800
+	REVOKED_SECONDS=$${REVOKED_SECONDS:-120} $(BIN)/python -m pytest tests/reliability/test_rel_authorisation.py -s --timeout 1800
 
 # Only the offline checks of deploy/ (compose, kustomize, Dockerfile, YAML, alert rules).
 deploy-check: $(STAMP) $(KUBECTL) $(PROMTOOL)
