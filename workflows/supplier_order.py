@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -37,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.details import duration_text, order_details
     from workflows.metrics import OrderCounters, alert_raised
     from workflows.steps import PERSISTENT_RETRY, call_1688, failure_text, record, refusal
+
+T = TypeVar("T")
 
 ORDER_PROGRESS_SIGNAL = "order_progress"
 # Orders started before this patch keep their old steps when replayed; new ones follow the money
@@ -276,8 +279,7 @@ class SupplierOrderWorkflow:
         """
         order = self._order
         await self._trace("payment-failed", "note", {"text": f"payment of order {order.order_id} failed ({kind}): {message}"})
-        view = await self._persist("reading the order back after a failed payment", "get_order", order.order_id, OrderView,
-                                   f"after a failed payment: read order {order.order_id}")
+        view = await self._get_order("after a failed payment")  # paying: read until 1688 answers
         if view.is_paid:
             return await self._paid_after_all(f"the payment step failed ({kind}), but 1688 shows the order paid")
         if await self._cancel_order(f"payment failed ({kind})", view) == "paid":
@@ -495,7 +497,7 @@ class SupplierOrderWorkflow:
             "amount": str(refund.amount), "refunded": str(refund.refunded), "seller_reason": refund.seller_reason})
         await self._record()
 
-    async def _persist(self, what: str, name: str, arg: object, result_type: type, summary: str):  # type: ignore[no-untyped-def]
+    async def _persist(self, what: str, name: str, arg: object, result_type: type[T], summary: str) -> T:
         """A 1688 step that may not give up: money has moved, or may have.
 
         Rounds of attempts (each at most `outage_round`) with a growing pause between them. A

@@ -8,17 +8,17 @@ Real simulator over HTTP, real client, the real activities.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
+
+from attempts import attempt
 
 from activities.attempt_deadline import NO_TIME_TO_SEND, WORST_CALL
 from activities.ordering import OrderingActivities
@@ -34,15 +34,6 @@ from simulator.server import serve
 SHIRTS = "610000000001"
 DELIVERY = DeliveryAddress(full_name="张三", mobile="15251667788", province="浙江省", city="杭州市", area="滨江区",
                            address="网商路699号")
-
-
-def late_attempt(seconds_in: float, attempt: int = 1) -> ActivityEnvironment:
-    env = ActivityEnvironment()
-    now = datetime.now(UTC)
-    env.info = dataclasses.replace(env.info, attempt=attempt, started_time=now - timedelta(seconds=seconds_in),
-                                   scheduled_time=now - timedelta(seconds=seconds_in),
-                                   start_to_close_timeout=timedelta(seconds=90), schedule_to_close_timeout=None)
-    return env
 
 
 @asynccontextmanager
@@ -74,23 +65,23 @@ async def test_a_late_create_attempt_sends_nothing_and_a_fresh_one_creates_once(
     async with simulator() as (client, admin):
         activities = OrderingActivities(client)
         with pytest.raises(ApplicationError) as refused:
-            await late_attempt(60).run(activities.create_order, order_request())
+            await attempt(60).run(activities.create_order, order_request())
         assert refused.value.type == NO_TIME_TO_SEND and not refused.value.non_retryable
         assert await calls(admin, "alibaba.trade.fastCreateOrder") == 0
-        placed = await late_attempt(1, attempt=2).run(activities.create_order, order_request())
+        placed = await attempt(1, number=2).run(activities.create_order, order_request())
         assert placed.order_id and not placed.found_existing
         assert await calls(admin, "alibaba.trade.fastCreateOrder") == 1
 
 
 async def test_a_late_pay_attempt_sends_nothing_and_a_fresh_one_pays_once():
     async with simulator() as (client, admin):
-        placed = await late_attempt(1).run(OrderingActivities(client).create_order, order_request())
+        placed = await attempt(1).run(OrderingActivities(client).create_order, order_request())
         payment = PaymentActivities(client)
         request = PaymentRequest(order_id=placed.order_id, amount=placed.total, op_request_id="pay-pr-DL-1")
         with pytest.raises(ApplicationError) as refused:
-            await late_attempt(60).run(payment.pay_order, request)
+            await attempt(60).run(payment.pay_order, request)
         assert refused.value.type == NO_TIME_TO_SEND
         assert await calls(admin, "alibaba.trade.pay.protocolPay.preparePay") == 0
-        paid = await late_attempt(1, attempt=2).run(payment.pay_order, request)
+        paid = await attempt(1, number=2).run(payment.pay_order, request)
         assert paid.paid
         assert len((await admin.get("/_sim/payments")).json()) == 1

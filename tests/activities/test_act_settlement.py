@@ -6,9 +6,7 @@ The simulator's clock is frozen and moved through its admin endpoints; nothing h
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +17,8 @@ import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
+
+from attempts import attempt
 
 from activities.settlement import SettlementActivities
 from alibaba1688 import Address, Alibaba1688Client, CargoLine
@@ -56,16 +56,6 @@ class Stack:
         return [c["outcome"] for c in await self.sim("calls") if c["api"] == CREATE]
 
 
-def fresh_attempt() -> ActivityEnvironment:
-    """An attempt that has just started with the workflows' 90 s start-to-close: the test default
-    (started at the epoch, 1 s to run) has no time left to send a refund (activities/attempt_deadline.py)."""
-    env = ActivityEnvironment()
-    now = datetime.now(UTC)
-    env.info = dataclasses.replace(env.info, started_time=now, scheduled_time=now, current_attempt_scheduled_time=now,
-                                   start_to_close_timeout=timedelta(seconds=90), schedule_to_close_timeout=None)
-    return env
-
-
 @asynccontextmanager
 async def stack(*, tax_rate: str | None = None, denied: list[str] | None = None,
                 **behaviour: Any) -> AsyncIterator[Stack]:
@@ -81,7 +71,7 @@ async def stack(*, tax_rate: str | None = None, denied: list[str] | None = None,
         client = Alibaba1688Client(f"{url}/openapi/", app["app_key"], app["app_secret"], app["access_token"],
                                    app["refresh_token"], timeout=10)
         async with client, httpx.AsyncClient(base_url=url, timeout=10) as admin:
-            yield Stack(client, admin, SettlementActivities(client), fresh_attempt())
+            yield Stack(client, admin, SettlementActivities(client), attempt())
 
 
 async def shipped_order(s: Stack, *, vat_invoice: bool = False) -> str:
