@@ -166,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     paying.add_argument("action", choices=["pause", "resume"])
     paying.add_argument("--reason", required=True, metavar="TEXT")
     paying.add_argument("--by", default=None, metavar="NAME")
+    budgeting = commands.add_parser(
+        "budgets", help="set or show a requester's budget over a period (every payment is checked against it)")
+    budget_commands = budgeting.add_subparsers(dest="action", required=True)
+    budget_set = budget_commands.add_parser("set", help="set the budget of a requester ('*': the default) for a period")
+    budget_set.add_argument("requester", metavar="REQUESTER")
+    budget_set.add_argument("period", metavar="PERIOD", help="week, month, quarter or year (UTC)")
+    budget_set.add_argument("amount", metavar="YUAN")
+    budget_show = budget_commands.add_parser("show", help="a requester's budgets, committed money and what is left")
+    budget_show.add_argument("requester", metavar="REQUESTER")
     return parser
 
 
@@ -262,6 +271,16 @@ async def _payments(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _budgets(args: argparse.Namespace, settings: Settings) -> int:
+    from starter.budgets import set_budget, show_budgets
+
+    if args.action == "set":
+        print(await set_budget(settings, args.requester, args.period, args.amount))
+    else:
+        print(await show_budgets(settings, args.requester))
+    return EXIT_OK
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -269,7 +288,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
-    "demo": _demo, "authorize": _authorize, "payments": _payments,
+    "demo": _demo, "authorize": _authorize, "payments": _payments, "budgets": _budgets,
 }
 
 

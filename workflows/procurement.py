@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.basket import choose_basket
     from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
-    from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart
+    from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart, planned_freight_of_part
     from domain.order_plan import PlannedOrder, plan_orders
     from domain.procurement import ProcurementInput, SupplierOrderInput
     from domain.progress import (
@@ -411,13 +411,15 @@ class ProcurementWorkflow:
             # 1688 split the purchase into several orders: each is paid, shipped and inspected on
             # its own, so each gets its own order workflow.
             groups = await self._lines_per_part(placed.all_parts(), ordered)
+            parts = placed.all_parts()
             outcomes = await asyncio.gather(*(
-                self._follow_part(planned, n, k, part, groups[part.order_id], order_lines)
-                for k, part in enumerate(placed.all_parts()) if groups[part.order_id]))
+                self._follow_part(planned, n, k, part, groups[part.order_id], order_lines,
+                                  planned_freight_of_part(Decimal(preview.freight), parts, k))
+                for k, part in enumerate(parts) if groups[part.order_id]))
             outcomes[0].lines += refused_lines
             return list(outcomes)
         part = PlacedPart(order_id=placed.order_id, total=placed.total, freight=placed.freight)
-        outcome = await self._follow_part(planned, n, 0, part, ordered, order_lines)
+        outcome = await self._follow_part(planned, n, 0, part, ordered, order_lines, Decimal(preview.freight))
         outcome.lines += refused_lines
         return [outcome]
 
@@ -438,7 +440,7 @@ class ProcurementWorkflow:
         return groups
 
     async def _follow_part(self, planned: PlannedOrder, n: int, k: int, part: PlacedPart, ordered: list,
-                           order_lines: list[OrderLine]) -> OrderOutcome:
+                           order_lines: list[OrderLine], planned_freight: Decimal) -> OrderOutcome:
         """Hand one 1688 order to its order workflow and wait for it to end."""
         request = self._input.request
         out_order_id = f"{self._state.workflow_id}-{n}" + (f".{k + 1}" if k else "")
@@ -469,7 +471,7 @@ class ProcurementWorkflow:
                 request_id=request.request_id, parent_workflow_id=self._state.workflow_id, order=snapshot,
                 approval_threshold=request.approval_threshold,
                 quoted_unit_prices={pl.line_id: (Decimal(pl.goods_total) + Decimal(pl.tax)) / pl.quantity for pl in ordered},
-                config=self._input.config,
+                config=self._input.config, planned_freight=planned_freight,
             ),
             id=workflow_id,
             static_summary=f"{request.request_id}: 1688 order {part.order_id} from {planned.supplier_id}, {part.total:.2f} yuan",
