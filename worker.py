@@ -37,6 +37,7 @@ from activities.call_quota import SharedCallQuota
 from activities.api_audit import ApiAudit
 from activities.ledger import LedgerActivities
 from activities.liveness import KeepBeating
+from activities.notification_dispatch import NotificationDispatcher
 from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
 from activities.settlement import SettlementActivities
@@ -44,6 +45,7 @@ from activities.ledger_rejections import LedgerRejections
 from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
+from domain.notifications import RoutesError, load_routes
 from ledger import figures
 from runtime.connection import DatabaseUnreachable, TemporalUnreachable, connect_temporal
 from runtime.database import database_url, open_ledger  # noqa: F401 - database_url: for callers of worker
@@ -107,6 +109,16 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
         ledger.check_payment,
     ]
+
+
+def notification_dispatcher(settings: Settings, pool: asyncpg.Pool) -> NotificationDispatcher:
+    """The outbox's dispatcher; a routes file that does not read is a configuration error."""
+    assert settings.notification_routes is not None
+    try:
+        routes = load_routes(settings.notification_routes)
+    except RoutesError as error:
+        raise SettingsError([f"NOTIFICATION_ROUTES: {p}" for p in error.problems]) from None
+    return NotificationDispatcher(pool, routes, poll_seconds=settings.notification_poll_interval.total_seconds())
 
 
 def workflow_name(cls: type) -> str:
@@ -230,6 +242,11 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
         workers = build_workers(client, settings, pool, gateway, procurement=procurement)
         running = [asyncio.create_task(w.run(), name=f"worker {w.task_queue}") for w in workers]
         extras: list[asyncio.Task] = []
+        if procurement and settings.notification_routes is not None:
+            # Beside the workflows, never inside them: a dead channel cannot hold a procurement up.
+            dispatcher = notification_dispatcher(settings, pool)
+            stack.push_async_callback(dispatcher.aclose)
+            extras.append(asyncio.create_task(dispatcher.run(stop), name="notifications"))
         if telemetry is not None and procurement:
             gauges = state_gauges(client, settings, pool, meter)
             extras.append(asyncio.create_task(gauges.run(settings.metrics_refresh.total_seconds(), stop)))
