@@ -40,6 +40,7 @@ from activities.liveness import KeepBeating
 from activities.notification_dispatch import NotificationDispatcher
 from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
+from activities.replenishment import ReplenishmentActivities
 from activities.settlement import SettlementActivities
 from activities.ledger_rejections import LedgerRejections
 from activities.shipment import ShipmentActivities
@@ -53,15 +54,17 @@ from runtime.logs import configure_logging
 from runtime.metrics import CallMetrics, CountedPace, StateGauges, metrics_runtime, seconds_until, service_name
 from runtime.settings import WORKER_ROLES, Settings, SettingsError, load_settings
 from runtime.tracing import flush_traces, tracing_interceptors
+from starter.replenish import replenishment_setup
 from workflows import search_attributes, versioning
 from workflows.procurement import ProcurementWorkflow
+from workflows.replenishment import ReplenishmentSweepWorkflow, StoreReplenishmentWorkflow
 from workflows.supplier_order import SupplierOrderWorkflow
 
 log = logging.getLogger("worker")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
-WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow]
+WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, StoreReplenishmentWorkflow, ReplenishmentSweepWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
 # A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
 INTERCEPTORS = [KeepBeating(), LedgerRejections()]
@@ -109,6 +112,12 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
         ledger.check_payment,
     ]
+
+
+def replenishment_activities(client: Client, settings: Settings, pool: asyncpg.Pool) -> list:
+    replenish = ReplenishmentActivities(pool, client, settings.replenishment_config, replenishment_setup(settings),
+                                        settings.replenishment_quiet_after)
+    return [replenish.record_replenishment_batch, replenish.sweep_quiet_stores]
 
 
 def notification_dispatcher(settings: Settings, pool: asyncpg.Pool) -> NotificationDispatcher:
@@ -164,7 +173,7 @@ def build_workers(
                 client,
                 task_queue=settings.procurement_task_queue,
                 workflows=WORKFLOWS,
-                activities=ledger_activities(pool),
+                activities=ledger_activities(pool) + replenishment_activities(client, settings, pool),
                 max_cached_workflows=settings.max_cached_workflows,
                 max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
                 **common,

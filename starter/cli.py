@@ -23,7 +23,7 @@ from temporalio.service import RPCError
 
 from domain.progress import Stage
 from domain.request import Identifier
-from starter import qc
+from starter import qc, replenish
 from starter.approve import approve, approve_input, approve_text
 from starter.authorize import authorize, authorize_input, authorized_text
 from starter.cancel import cancel, cancel_input, cancel_text
@@ -166,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     paying.add_argument("action", choices=["pause", "resume"])
     paying.add_argument("--reason", required=True, metavar="TEXT")
     paying.add_argument("--by", default=None, metavar="NAME")
+
+    stock = commands.add_parser("stock-levels", help="a store's stock levels from its POS (the body of POST /v1/stock-levels)")
+    stock.add_argument("file", type=Path, metavar="FILE", help='JSON: {"store_id": ..., "levels": [{"sku", "on_hand", "sold_since_last"}]}')
+    stock.add_argument("--json", action="store_true")
+    replenish = commands.add_parser("replenish", help="store replenishment: check the store file, the daily sweep, batch times")
+    replenish_commands = replenish.add_subparsers(dest="replenish_command", required=True, metavar="SUBCOMMAND")
+    checking = replenish_commands.add_parser("check", help="validate a store configuration file (one message per bad row)")
+    checking.add_argument("file", type=Path, metavar="FILE")
+    replenish_commands.add_parser("schedule", help="create the daily sweep's Temporal Schedule (idempotent)")
+    timing = replenish_commands.add_parser("times", help="each batch and its time from low stock to paid orders")
+    timing.add_argument("--store", default=None, metavar="STORE_ID")
+    timing.add_argument("--json", action="store_true")
     return parser
 
 
@@ -262,6 +274,21 @@ async def _payments(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _stock_levels(args: argparse.Namespace, settings: Settings) -> int:
+    print(await replenish.stock_levels_command(settings, args.file, args.json))
+    return EXIT_OK
+
+
+async def _replenish(args: argparse.Namespace, settings: Settings) -> int:
+    if args.replenish_command == "check":
+        print(replenish.check_command(args.file))
+    elif args.replenish_command == "schedule":
+        print(await replenish.schedule_command(settings))
+    else:
+        print(await replenish.times_command(settings, args.store, args.json))
+    return EXIT_OK
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -269,7 +296,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
-    "demo": _demo, "authorize": _authorize, "payments": _payments,
+    "demo": _demo, "authorize": _authorize, "payments": _payments, "stock-levels": _stock_levels,
+    "replenish": _replenish,
 }
 
 
