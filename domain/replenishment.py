@@ -105,7 +105,7 @@ def parse_replenishment_config(text: str) -> ReplenishmentConfig:
             try:
                 rule = SkuRule.model_validate(row)
             except ValidationError as error:
-                problems.extend(f"{label}: {p}" for p in problems_from(error, limit=20))
+                problems.extend(f"{label}: {_plain(p)}" for p in problems_from(error, limit=20))
                 continue
             if rule.sku in skus:
                 problems.append(f"{label}: sku {rule.sku} appears twice in this store")
@@ -124,6 +124,11 @@ def parse_replenishment_config(text: str) -> ReplenishmentConfig:
     if problems:
         raise InvalidReplenishment(cap(problems))
     return ReplenishmentConfig(stores=stores)
+
+
+def _plain(problem: str) -> str:
+    """A rule across fields (order_up_to above reorder_point) is about the row, not a field."""
+    return problem.removeprefix("request: ").replace("Value error, ", "")
 
 
 class StockLevel(BaseModel):
