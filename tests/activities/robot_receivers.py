@@ -5,6 +5,12 @@ our sender): DingTalk's `timestamp`/`sign` query (HMAC-SHA256 keyed by the secre
 "timestamp\\nsecret", base64, url-encoded), Feishu's `timestamp`/`sign` body fields (HMAC-SHA256
 keyed by "timestamp\\nsecret" over nothing, base64), WeCom's `key` query. A message that fails the
 check is refused with the platform's error reply and not recorded. `dead` makes a robot answer 500.
+
+Sources (the platforms' robot pages): DingTalk https://open.dingtalk.com/document/robots/customize-robot-security-settings
+(加签; reply `{"errcode": 310000, "errmsg": "sign not match"}`), Feishu
+https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot (签名校验; reply code 19021 "sign match
+fail or timestamp is not within one hour from current time"; success `{"code": 0, "msg": "success"}`),
+WeCom https://developer.work.weixin.qq.com/document/path/91770 (群机器人; `{"errcode": 0, "errmsg": "ok"}`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.notifications import NotificationRoutes
 from ports import free_port
 
 WECOM_KEY = "wecom-key-0f3c"
@@ -144,3 +151,24 @@ def smtp_server():
         yield controller.hostname, controller.port, mailbox
     finally:
         controller.stop()
+
+
+def routes_for(robots: Robots, smtp_host: str, smtp_port: int, **extra) -> NotificationRoutes:
+    base = robots.base_url
+    return NotificationRoutes.model_validate({
+        "channels": {
+            "buyers-wecom": {"kind": "wecom", "url": f"{base}/cgi-bin/webhook/send?key={WECOM_KEY}"},
+            "ops-dingtalk": {"kind": "dingtalk", "url": f"{base}/robot/send?access_token={DINGTALK_TOKEN}",
+                             "secret": DINGTALK_SECRET},
+            "store-feishu": {"kind": "feishu", "url": f"{base}/open-apis/bot/v2/hook/abc", "secret": FEISHU_SECRET},
+            "buyer-mail": {"kind": "email", "smtp_host": smtp_host, "smtp_port": smtp_port,
+                           "from": "procure@example.com", "to": ["buyer@example.com"]},
+        },
+        "routes": [
+            {"events": ["*"], "channels": ["ops-dingtalk"]},
+            {"events": ["signed_for", "finished"], "requesters": ["store-17"], "channels": ["buyers-wecom", "buyer-mail"]},
+            {"events": ["qc_waiting", "qc_escalated", "signed_for"], "channels": ["store-feishu"]},
+        ],
+        "alert_channels": ["ops-dingtalk", "buyer-mail"],
+        "first_retry_seconds": 0.05, "max_retry_seconds": 0.2, **extra,
+    })

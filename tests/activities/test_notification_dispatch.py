@@ -12,34 +12,12 @@ import asyncpg
 import pytest
 
 from activities.notification_dispatch import NotificationDispatcher
-from domain.notifications import NotificationRoutes
 from procurement_events import EXPECTED, ORDER, write_every_event
 from robot_receivers import (
-    DINGTALK_SECRET, DINGTALK_TOKEN, FEISHU_SECRET, WECOM_KEY, Robots, robot_receivers, smtp_server,
+    DINGTALK_SECRET, DINGTALK_TOKEN, FEISHU_SECRET, WECOM_KEY, robot_receivers, routes_for, smtp_server,
 )
 
 SMTP_PASSWORD = "smtp-pass-3e9f"
-
-
-def routes_for(robots: Robots, smtp_host: str, smtp_port: int, **extra) -> NotificationRoutes:
-    base = robots.base_url
-    return NotificationRoutes.model_validate({
-        "channels": {
-            "buyers-wecom": {"kind": "wecom", "url": f"{base}/cgi-bin/webhook/send?key={WECOM_KEY}"},
-            "ops-dingtalk": {"kind": "dingtalk", "url": f"{base}/robot/send?access_token={DINGTALK_TOKEN}",
-                             "secret": DINGTALK_SECRET},
-            "store-feishu": {"kind": "feishu", "url": f"{base}/open-apis/bot/v2/hook/abc", "secret": FEISHU_SECRET},
-            "buyer-mail": {"kind": "email", "smtp_host": smtp_host, "smtp_port": smtp_port,
-                           "from": "procure@example.com", "to": ["buyer@example.com"]},
-        },
-        "routes": [
-            {"events": ["*"], "channels": ["ops-dingtalk"]},
-            {"events": ["signed_for", "finished"], "requesters": ["store-17"], "channels": ["buyers-wecom", "buyer-mail"]},
-            {"events": ["qc_waiting", "qc_escalated", "signed_for"], "channels": ["store-feishu"]},
-        ],
-        "alert_channels": ["ops-dingtalk", "buyer-mail"],
-        "first_retry_seconds": 0.05, "max_retry_seconds": 0.2, **extra,
-    })
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, dispatcher: NotificationDispatcher,
