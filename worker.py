@@ -46,7 +46,7 @@ from activities.ledger_rejections import LedgerRejections
 from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
-from domain.notifications import RoutesError, load_routes
+from domain.notifications import NotificationRoutes, RoutesError, load_routes
 from ledger import figures
 from runtime.connection import DatabaseUnreachable, TemporalUnreachable, connect_temporal
 from runtime.database import database_url, open_ledger  # noqa: F401 - database_url: for callers of worker
@@ -120,14 +120,14 @@ def replenishment_activities(client: Client, settings: Settings, pool: asyncpg.P
     return [replenish.record_replenishment_batch, replenish.sweep_quiet_stores]
 
 
-def notification_dispatcher(settings: Settings, pool: asyncpg.Pool) -> NotificationDispatcher:
-    """The outbox's dispatcher; a routes file that does not read is a configuration error."""
-    assert settings.notification_routes is not None
+def notification_routes(settings: Settings) -> NotificationRoutes | None:
+    """The routes file, read before anything starts: one that does not read is a configuration error."""
+    if settings.notification_routes is None:
+        return None
     try:
-        routes = load_routes(settings.notification_routes)
+        return load_routes(settings.notification_routes)
     except RoutesError as error:
         raise SettingsError([f"NOTIFICATION_ROUTES: {p}" for p in error.problems]) from None
-    return NotificationDispatcher(pool, routes, poll_seconds=settings.notification_poll_interval.total_seconds())
 
 
 def workflow_name(cls: type) -> str:
@@ -236,6 +236,7 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
     stop = stop or asyncio.Event()
     role = role or ("all" if procurement and alibaba else "workflows" if procurement else "1688")
     service = service_name(settings, f"worker-{role}")
+    routes = notification_routes(settings) if procurement else None
     telemetry = metrics_runtime(settings, service)
     meter = telemetry.metric_meter if telemetry is not None else MetricMeter.noop
     async with AsyncExitStack() as stack:
@@ -251,9 +252,10 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
         workers = build_workers(client, settings, pool, gateway, procurement=procurement)
         running = [asyncio.create_task(w.run(), name=f"worker {w.task_queue}") for w in workers]
         extras: list[asyncio.Task] = []
-        if procurement and settings.notification_routes is not None:
+        if routes is not None:
             # Beside the workflows, never inside them: a dead channel cannot hold a procurement up.
-            dispatcher = notification_dispatcher(settings, pool)
+            dispatcher = NotificationDispatcher(pool, routes,
+                                                poll_seconds=settings.notification_poll_interval.total_seconds())
             stack.push_async_callback(dispatcher.aclose)
             extras.append(asyncio.create_task(dispatcher.run(stop), name="notifications"))
         if telemetry is not None and procurement:

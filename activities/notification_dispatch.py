@@ -42,8 +42,10 @@ class NotificationDispatcher:
         while not stop.is_set():
             try:
                 await self.dispatch_once()
-            except (OSError, asyncpg.PostgresError) as error:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("notification round failed: %s", type(error).__name__)
+            except Exception:  # a bug of ours must not stop the worker, nor the next round
+                log.exception("notification round failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self._poll)
             except asyncio.TimeoutError:
@@ -53,7 +55,11 @@ class NotificationDispatcher:
         """Route what is new and send what is due; returns how many sends were tried."""
         await self._route_new()
         claimed = await outbox.claim_due(self._pool)
-        await asyncio.gather(*(self._deliver(row) for row in claimed))
+        outcomes = await asyncio.gather(*(self._deliver(row) for row in claimed), return_exceptions=True)
+        for row, outcome in zip(claimed, outcomes):
+            if isinstance(outcome, Exception):  # left claimed: tried again when its lease ends
+                log.error("notification %s to %s failed unexpectedly: %s", row["event_key"], row["channel"],
+                          type(outcome).__name__)
         return len(claimed)
 
     async def _route_new(self) -> None:
