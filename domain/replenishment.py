@@ -203,6 +203,7 @@ class ReplenishmentState(BaseModel):
     in_flight: dict[str, str] = Field(default_factory=dict)   # sku -> request_id of its procurement
     batches: list[Batch] = Field(default_factory=list)        # the most recent ones
     skipped: int = 0                                          # low reports ignored: already asked for
+    refused: list[str] = Field(default_factory=list)          # batches that could not become a request
 
 
 def admit(state: ReplenishmentState, low: list[LowSku]) -> list[str]:
@@ -229,6 +230,16 @@ def batch_request(store: StoreConfig, request_id: str, skus: list[LowSku]) -> Pu
                                  price_min=rule.price_min, price_max=rule.price_max, max_moq=rule.max_moq))
     return PurchaseRequest(request_id=request_id, requester=store.store_id, lines=lines, delivery=store.delivery,
                            supplier_policy=store.supplier_policy, approval_threshold=store.approval_threshold)
+
+
+def batch_problems(store: StoreConfig, request_id: str, skus: list[LowSku]) -> list[str]:
+    """Why the batch cannot be a purchase request (e.g. quantities times prices above the money
+    limit); empty when it can. The workflow checks first, so a bad batch never fails its task."""
+    try:
+        batch_request(store, request_id, skus)
+    except ValidationError as error:
+        return problems_from(error, limit=10)
+    return []
 
 
 def batch_request_id(store_id: str, at: datetime) -> str:

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.progress import ProcurementState
     from domain.replenishment import (
         REPLENISHMENT_WORKFLOW, STATE_QUERY, STOCK_SIGNAL, SWEEP_WORKFLOW, Batch, ReplenishmentInput,
-        ReplenishmentState, StockReport, admit, batch_request, batch_request_id,
+        ReplenishmentState, StockReport, admit, batch_problems, batch_request, batch_request_id,
     )
     from workflows.steps import LEDGER_RETRY
 
@@ -81,8 +81,17 @@ class StoreReplenishmentWorkflow:
         if not skus:
             return
         now = workflow.now()
-        request = batch_request(store, batch_request_id(store.store_id, now), skus)
-        batch = Batch(request_id=request.request_id, store_id=store.store_id, skus=skus, low_at=min(s.low_at for s in skus), started_at=now)
+        request_id = batch_request_id(store.store_id, now)
+        problems = batch_problems(store, request_id, skus)
+        if problems:
+            # The store file allows it but a purchase request does not: say so, buy nothing, go on.
+            text = f"{request_id} ({', '.join(s.sku for s in skus)}) not started: {'; '.join(problems)}"
+            workflow.logger.error(text)
+            state.refused = [*state.refused, text][-KEPT_BATCHES:]
+            return
+        request = batch_request(store, request_id, skus)
+        batch = Batch(request_id=request.request_id, store_id=store.store_id, skus=skus,
+                      low_at=min(s.low_at for s in skus), started_at=now)
         await workflow.execute_activity(
             "record_replenishment_batch", batch, start_to_close_timeout=timedelta(seconds=30),
             retry_policy=LEDGER_RETRY, summary=f"ledger: batch {request.request_id}")

@@ -21,6 +21,7 @@ EXPECTED = {
     f"alert:{WORKFLOW}:o1:approval-reminder-1": "approval_needed",
     f"alert:{WORKFLOW}:o1:stuck-shipment": "stuck_shipment",
     f"alert:{WORKFLOW}:o1:blocked-2": "authorisation_expired",
+    f"alert:{WORKFLOW}:o1:blocked-4": "alert",
     f"signed:{ORDER}": "signed_for",
     f"stage:{WORKFLOW}:AWAITING_QC": "qc_waiting",
     f"alert:{WORKFLOW}:o1:qc-reminder": "qc_waiting",
@@ -41,7 +42,10 @@ async def write_every_event(pool: asyncpg.Pool, *, twice: bool = True) -> None:
     alerts = [
         ("approval-reminder-1", f"reminder 1: order {ORDER} waits for approval"),
         ("stuck-shipment", f"order {ORDER}: the shipment has not moved since 2026-05-27"),
-        ("blocked-2", f"order {ORDER}: the 1688 authorisation was refused (Auth): renew it with procure authorize"),
+        # The texts the order workflow writes (workflows/supplier_order.py AUTH_EXPIRED and the outage alert).
+        ("blocked-2", f"1688 authorisation expired: run `procure authorize` (order {ORDER}: paying waits for it)"),
+        ("blocked-4", f"order {ORDER}: paying has failed since 2026-05-27 09:00 UTC (Transport: timed out); "
+                      "it is tried again until 1688 answers"),
     ]
     for _ in range(2 if twice else 1):
         await requests.set_stage(pool, WORKFLOW, "AWAITING_APPROVAL")

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.replenishment import (
-    InvalidReplenishment, LowSku, ReplenishmentState, StockLevels, admit, batch_request, batch_request_id,
+    InvalidReplenishment, LowSku, ReplenishmentState, StockLevels, admit, batch_problems, batch_request,
+    batch_request_id,
     low_skus, parse_replenishment_config, parse_stock_levels,
 )
 
@@ -92,3 +93,13 @@ def test_the_batch_is_one_request_with_a_line_per_sku_for_the_store() -> None:
     assert [(l.line_id, l.keyword, l.quantity, l.max_moq) for l in request.lines] == [
         ("TEE-WHITE", "纯棉T恤", 10, None), ("CUP-STEEL", "保温杯", 10, 100)]
     assert StockLevels.model_json_schema()["required"] == ["store_id", "levels"]
+
+
+def test_a_batch_a_purchase_request_cannot_hold_is_named_not_raised() -> None:
+    config = parse_replenishment_config(GOOD.replace('price_max: "50.00"', 'price_max: "99999999.00"')
+                                        .replace("order_up_to: 120", "order_up_to: 9000000"))
+    store = config.stores["store-17"]
+    huge = LowSku(sku="TEE-WHITE", on_hand=0, quantity=9_000_000, low_at=T0)
+    problems = batch_problems(store, "RPL-store-17-1", [huge])
+    assert problems and "above the limit" in problems[0]
+    assert batch_problems(store, "RPL-store-17-1", [low("BAG-CANVAS")]) == []
