@@ -23,12 +23,18 @@ async def record_stock_levels(pool: asyncpg.Pool, store_id: str, levels: list[tu
 
 
 async def quiet_stores(pool: asyncpg.Pool, quiet_for: timedelta) -> dict[str, list[asyncpg.Record]]:
-    """The last known levels of every store whose POS has sent nothing for ``quiet_for``."""
+    """The last known levels of every store whose POS has sent nothing for ``quiet_for``.
+
+    A SKU that a batch has bought since its last report is left out: its level is older than the
+    purchase, and reading it again would buy the same goods every day until the POS speaks."""
     rows = await pool.fetch(
-        """SELECT store_id, sku, on_hand, sold_since_last, reported_at FROM store_stock_levels
-           WHERE store_id IN (SELECT store_id FROM store_stock_levels GROUP BY store_id
-                              HAVING max(reported_at) <= now() - $1::interval)
-           ORDER BY store_id, sku""",
+        """SELECT l.store_id, l.sku, l.on_hand, l.sold_since_last, l.reported_at FROM store_stock_levels l
+           WHERE l.store_id IN (SELECT store_id FROM store_stock_levels GROUP BY store_id
+                                HAVING max(reported_at) <= now() - $1::interval)
+             AND NOT EXISTS (SELECT 1 FROM replenishment_batches b
+                             WHERE b.store_id = l.store_id AND b.started_at >= l.reported_at
+                               AND b.skus @> jsonb_build_array(jsonb_build_object('sku', l.sku)))
+           ORDER BY l.store_id, l.sku""",
         quiet_for,
     )
     found: dict[str, list[asyncpg.Record]] = {}

@@ -172,6 +172,13 @@ async def test_the_daily_sweep_checks_stores_that_went_quiet(
         # The sweep does not count as the store speaking: its last report stays 30 hours old.
         assert list(await replenishment.quiet_stores(db_pool, timedelta(hours=24))) == ["store-9"]
 
+        # Once a batch bought BAG-CANVAS, its stale level is not read again: tomorrow's sweep
+        # orders nothing until the POS reports again.
+        async def bought() -> bool:
+            return bool(await db_pool.fetchval("SELECT count(*) FROM replenishment_batches WHERE store_id = 'store-9'"))
+        await stack.until(bought, "the sweep's batch")
+        assert await ActivityEnvironment().run(sweep.sweep_quiet_stores) == []
+
 
 async def test_the_sweep_schedule_is_created_once(dev_env: WorkflowEnvironment) -> None:
     settings = load_settings(procurement_task_queue=f"procurement-{uuid.uuid4().hex[:6]}")
