@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from activities.stock_reports import StockReceipt
 from api.roles import Action, roles_for
 from api.schemas import (
     Approved,
@@ -30,9 +31,8 @@ from api.schemas import (
 )
 from domain.messages import ApproveInput, CancelInput
 from domain.progress import Stage
-from domain.request import PurchaseRequest
-from activities.stock_reports import StockReceipt
 from domain.replenishment import StockLevels
+from domain.request import PurchaseRequest
 from starter.replenish import BatchTimes
 
 VERSION = "1.0.0"
