@@ -12,7 +12,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).parents[1] / "activities"))
 from procurement_events import EXPECTED, WORKFLOW, write_every_event  # noqa: E402
 
-from ledger import requests  # noqa: E402
+from ledger import orders, requests, trace  # noqa: E402
 
 
 async def test_each_event_is_queued_once_with_its_type_and_requester(db_pool: asyncpg.Pool) -> None:
@@ -43,3 +43,12 @@ async def test_a_stage_without_a_person_to_tell_queues_nothing(db_pool: asyncpg.
         await requests.set_stage(db_pool, "pr-PR-Q", stage)
     assert await db_pool.fetchval("SELECT count(*) FROM notification_events") == 0
     assert WORKFLOW  # the helper's workflow is another one
+
+
+async def test_an_alert_of_a_workflow_the_ledger_does_not_know_is_still_queued(db_pool: asyncpg.Pool) -> None:
+    # A ledger write must never fail because of its notification: no purchase_requests row here.
+    await trace.record_trace_event(db_pool, "pr-UNKNOWN", "o9:stuck-shipment", "alert", {"text": "stuck"})
+    await orders.record_shipment(db_pool, order_id="999", status="SIGN", company=None, tracking_no=None, events=[])
+    rows = await db_pool.fetch("SELECT event_key, request_id FROM notification_events ORDER BY event_key")
+    assert [(r["event_key"], r["request_id"]) for r in rows] == [
+        ("alert:pr-UNKNOWN:o9:stuck-shipment", None), ("signed:999", None)]
