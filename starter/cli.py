@@ -23,7 +23,7 @@ from temporalio.service import RPCError
 
 from domain.progress import Stage
 from domain.request import Identifier
-from starter import qc
+from starter import qc, replenish
 from starter.approve import approve, approve_input, approve_text
 from starter.authorize import authorize, authorize_input, authorized_text
 from starter.cancel import cancel, cancel_input, cancel_text
@@ -175,6 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     budget_set.add_argument("amount", metavar="YUAN")
     budget_show = budget_commands.add_parser("show", help="a requester's budgets, committed money and what is left")
     budget_show.add_argument("requester", metavar="REQUESTER")
+
+    stock = commands.add_parser("stock-levels", help="a store's stock levels from its POS (the body of POST /v1/stock-levels)")
+    stock.add_argument("file", type=Path, metavar="FILE", help='JSON: {"store_id": ..., "levels": [{"sku", "on_hand", "sold_since_last"}]}')
+    stock.add_argument("--json", action="store_true")
+    replenish = commands.add_parser("replenish", help="store replenishment: check the store file, the daily sweep, batch times")
+    replenish_commands = replenish.add_subparsers(dest="replenish_command", required=True, metavar="SUBCOMMAND")
+    checking = replenish_commands.add_parser("check", help="validate a store configuration file (one message per bad row)")
+    checking.add_argument("file", type=Path, metavar="FILE")
+    replenish_commands.add_parser("schedule", help="create the daily sweep's Temporal Schedule (idempotent)")
+    timing = replenish_commands.add_parser("times", help="each batch and its time from low stock to paid orders")
+    timing.add_argument("--store", default=None, metavar="STORE_ID")
+    timing.add_argument("--json", action="store_true")
     return parser
 
 
@@ -281,6 +293,21 @@ async def _budgets(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _stock_levels(args: argparse.Namespace, settings: Settings) -> int:
+    print(await replenish.stock_levels_command(settings, args.file, args.json))
+    return EXIT_OK
+
+
+async def _replenish(args: argparse.Namespace, settings: Settings) -> int:
+    if args.replenish_command == "check":
+        print(replenish.check_command(args.file))
+    elif args.replenish_command == "schedule":
+        print(await replenish.schedule_command(settings))
+    else:
+        print(await replenish.times_command(settings, args.store, args.json))
+    return EXIT_OK
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -289,6 +316,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
     "demo": _demo, "authorize": _authorize, "payments": _payments, "budgets": _budgets,
+    "stock-levels": _stock_levels, "replenish": _replenish,
 }
 
 

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 from temporalio.common import VersioningBehavior
 
-from domain import messages
+from domain import messages, replenishment
 
 BEHAVIOUR: dict[str, VersioningBehavior] = {
     messages.PROCUREMENT_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
     messages.SUPPLIER_ORDER_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
+    # A store's workflow lives as long as the store and continues as new between batches.
+    replenishment.REPLENISHMENT_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
+    replenishment.SWEEP_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
 }
 
 
