@@ -35,6 +35,7 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.call_quota import SharedCallQuota
 from activities.api_audit import ApiAudit
+from activities.inquiry import InquiryActivities
 from activities.ledger import LedgerActivities
 from activities.liveness import KeepBeating
 from activities.ordering import OrderingActivities
@@ -53,13 +54,14 @@ from runtime.settings import WORKER_ROLES, Settings, SettingsError, load_setting
 from runtime.tracing import flush_traces, tracing_interceptors
 from workflows import search_attributes, versioning
 from workflows.procurement import ProcurementWorkflow
+from workflows.rfq import RfqWorkflow
 from workflows.supplier_order import SupplierOrderWorkflow
 
 log = logging.getLogger("worker")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
-WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow]
+WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, RfqWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
 # A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
 INTERCEPTORS = [KeepBeating(), LedgerRejections()]
@@ -93,10 +95,12 @@ def alibaba_activities(client: Alibaba1688Client, pool: asyncpg.Pool | None = No
     payment = PaymentActivities(client)
     shipment = ShipmentActivities(client)
     settlement = SettlementActivities(client)
+    inquiry = InquiryActivities(client)
     return [
         sourcing.search_offers, sourcing.fetch_offer, sourcing.fetch_supplier, sourcing.estimate_freight,
         ordering.preview_order, ordering.create_order, ordering.get_order, ordering.cancel_order,
         payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund, settlement.get_refund, settlement.return_goods,
+        inquiry.send_inquiry, inquiry.read_quotations, inquiry.close_inquiry,
     ]
 
 

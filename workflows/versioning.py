@@ -28,6 +28,8 @@ from domain import messages
 BEHAVIOUR: dict[str, VersioningBehavior] = {
     messages.PROCUREMENT_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
     messages.SUPPLIER_ORDER_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
+    # An RFQ lives hours (a deadline, then an award); it follows the others so one worker runs all.
+    "RfqWorkflow": VersioningBehavior.AUTO_UPGRADE,
 }
 
 
