@@ -51,7 +51,8 @@ class RfqRequest(BaseModel):
 
     model_config = _INPUT
 
-    rfq_id: Annotated[Identifier, Field(max_length=58)]  # the award's request id adds "-award"
+    # Up to 58 characters: the purchase request an award starts is named "{rfq_id}-award" (64 at most).
+    rfq_id: Annotated[str, Field(min_length=1, max_length=58, pattern=r"^[A-Za-z0-9._-]+$")]
     requester: ShortText | None = None
     subject: ShortText  # the part, as the factories will read it
     drawing_ref: ShortText | None = None
