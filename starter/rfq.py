@@ -77,7 +77,10 @@ def read_rfq(path: Path) -> RfqRequest:
 
 
 def rfq_config(settings: Settings) -> RfqConfig:
-    return RfqConfig(alibaba_task_queue=settings.alibaba_task_queue,
+    # Quotations are read every five minutes, or on the logistics cadence when that is shorter (a
+    # demo or a test sets it in seconds): no setting of its own for one more polling interval.
+    poll = min(RfqConfig().poll_interval, settings.logistics_poll_interval)
+    return RfqConfig(alibaba_task_queue=settings.alibaba_task_queue, poll_interval=poll,
                      procurement_task_queue=settings.procurement_task_queue, procurement=procurement_config(settings))
 
 
