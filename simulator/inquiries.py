@@ -26,7 +26,7 @@ moves time and reads; none is accepted after the inquiry's expiry or its closing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -151,9 +151,14 @@ def post_buy_offer(market: Market, params: Params) -> Reply:
     if params.text("sourceMethodType") == "selectedmysupplier" and not login_ids:
         raise param_invalid("supplierLoginIds", "selectedmysupplier needs at least one supplier")
     now = market.clock.now()
-    expires_at = parse_compact_time(params.required("gmtQuotationExpire"))
-    if expires_at <= now:
+    # The window is measured from the caller's own time (_aop_timestamp): the simulator's clock
+    # may run faster than the caller's (the demo's speed), and the factories answer on ours.
+    sent = params.text("_aop_timestamp")
+    caller_now = datetime.fromtimestamp(int(sent) / 1000, UTC) if sent and sent.isdigit() else now
+    window = parse_compact_time(params.required("gmtQuotationExpire")) - caller_now
+    if window <= timedelta(0):
         return trade_error("BUYOFFER_EXPIRE_INVALID", "报价截止时间必须晚于当前时间")
+    expires_at = now + window
     pr_id = params.text("prId")
     # The same prId posted again is the same inquiry: a retried post must not ask twice.
     for inquiry in market.inquiries.by_id.values():

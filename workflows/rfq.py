@@ -168,8 +168,9 @@ class RfqWorkflow:
                 self._state.alerts.append(f"quotations could not be read: {failure_text(error)[1]}")
             for quote in arrived:
                 supplier_id = by_login.get(quote.supplier_id)
-                # A quote made after the deadline is late, even when 1688 still lists it.
-                if supplier_id is None or quote.quotation_id in seen or quote.created_at > deadline:
+                # Late quotes never reach us: 1688 takes none after the inquiry's expiry (our
+                # deadline), and we stop reading at the deadline and close the inquiry.
+                if supplier_id is None or quote.quotation_id in seen:
                     continue
                 seen.add(quote.quotation_id)
                 self._state.quotes.append(quote.model_copy(update={"supplier_id": supplier_id}))

@@ -13,14 +13,15 @@ from typing import Any
 from api_stack import ApiStack, bearer
 
 
-def wait_until(check: Callable[[], dict[str, Any] | None], what: str, timeout: float = 90) -> dict[str, Any]:
+def wait_until(check: Callable[[], tuple[bool, Any]], what: str, timeout: float = 90) -> Any:
     deadline = time.monotonic() + timeout
+    last = None
     while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
+        done, last = check()
+        if done:
+            return last
         time.sleep(0.5)  # a polling interval: the condition is checked again, up to the deadline
-    raise AssertionError(f"no {what} within {timeout} s")
+    raise AssertionError(f"no {what} within {timeout} s; last: {json.dumps(last, ensure_ascii=False)[:3000]}")
 
 
 def rfq_body(**changes: Any) -> dict[str, Any]:
@@ -52,9 +53,9 @@ def test_an_rfq_collects_quotes_waits_for_a_person_and_the_award_starts_a_procur
     again = http.post(f"{api_stack.api}/v1/rfqs", json=body, headers=bearer(erp))
     assert again.status_code == 200 and again.json()["started"] is False
 
-    def waiting() -> dict[str, Any] | None:
+    def waiting() -> tuple[bool, Any]:
         state = http.get(f"{api_stack.api}/v1/rfqs/{rfq_id}", headers=bearer(approver)).json()
-        return state if state.get("stage") == "AWAITING_AWARD" else None
+        return state.get("stage") == "AWAITING_AWARD", state
 
     state = wait_until(waiting, "RFQ waiting for an award")
     ranked = [s["supplier_id"] for s in state["comparison"]["ranked"]]
