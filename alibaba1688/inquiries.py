@@ -93,6 +93,8 @@ def buy_offer_posted(body: Any, status: int) -> str:
 def quotation_list(body: Any, status: int) -> list[Quotation]:
     api = QUOTATION_LIST.key
     data = unwrap_bare(api, body, status)
+    if "success" in data or data.get("errorCode") not in (None, ""):
+        data = unwrap_top_level(api, data, status)  # a refusal comes in the trade APIs' shape
     rows = data.get("quotationList")
     if rows is None and isinstance(data.get("result"), dict):
         rows = data["result"].get("quotationList")
