@@ -42,6 +42,7 @@ from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
 from activities.settlement import SettlementActivities
 from activities.ledger_rejections import LedgerRejections
+from activities.rfq_ledger import RfqLedgerActivities
 from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
@@ -109,7 +110,7 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     return [
         ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
-        ledger.check_payment,
+        ledger.check_payment, RfqLedgerActivities(pool).record_rfq,
     ]
 
 

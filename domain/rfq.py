@@ -106,3 +106,11 @@ def award_problems(state: RfqState, award: AwardInput) -> list[str]:
         if award.supplier_id not in ranked:
             return [f"{award.supplier_id} has no qualified quote; qualified: {', '.join(sorted(ranked)) or 'none'}"]
     return []
+
+
+class RfqRecord(BaseModel):
+    """What the ledger keeps of an RFQ (ledger/rfqs.py): its state, and what it was about."""
+
+    subject: str
+    requester: str | None = None
+    state: RfqState

@@ -22,14 +22,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.quotation import Factory, Quote, RfqRequest, compare_quotes, latest_quotes
     from domain.request import PurchaseRequest
     from domain.rfq import (
-        AWARD_UPDATE, RFQ_WORKFLOW, AwardInput, AwardResult, InquiryClose, InquiryPost, RfqInput, RfqStage, RfqState,
+        AWARD_UPDATE, RFQ_WORKFLOW, AwardInput, AwardResult, InquiryClose, InquiryPost, RfqInput, RfqRecord, RfqStage,
+        RfqState,
         award_problems, rfq_procurement_request_id,
     )
     from domain.search import SearchQuery, SearchResult
     from domain.supplier import SupplierProfile
     from domain.supplier_score import supplier_score
     from workflows import search_attributes as sa
-    from workflows.steps import call_1688, failure_text
+    from workflows.steps import call_1688, failure_text, record
 
 # Search pages read when the buyer asks us to find the factories.
 _SEARCH_PAGES = 2
@@ -95,6 +96,7 @@ class RfqWorkflow:
             self._state.alerts.append(f"inquiry {buy_offer_id} could not be closed: {failure_text(error)[1]}")
         comparison = compare_quotes(rfq, self._state.quotes, factories, workflow.now())
         self._state.comparison = comparison
+        await self._record()
         winner = comparison.winner
         if winner is None:
             return await self._end(f"nobody qualified: {comparison.why_nobody()}")
@@ -113,6 +115,7 @@ class RfqWorkflow:
             by = self._award.by
             chosen = next(s for s in comparison.ranked if s.supplier_id == (self._award.supplier_id or winner.supplier_id))
         await self._buy(rfq, chosen, by)
+        await self._record()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 
@@ -212,8 +215,14 @@ class RfqWorkflow:
         self._state.reason = reason
         self._state.stage = RfqStage.NOT_AWARDED
         self._publish(reason)
+        await self._record()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    async def _record(self) -> None:
+        rfq = self._input.rfq
+        await record("record_rfq", RfqRecord(subject=rfq.subject, requester=rfq.requester, state=self._state),
+                     summary=f"ledger: RFQ {rfq.rfq_id} {self._state.stage.value}", alerts=self._state.alerts)
 
     def _publish(self, details: str = "") -> None:
         """Search attributes and current details, so the Web UI and `procure rfq list` see the RFQ."""

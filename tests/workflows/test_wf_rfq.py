@@ -92,6 +92,10 @@ async def test_deadline_late_duplicate_declined_and_missing_quotes(time_env, db_
         assert result.stage == RfqStage.NOT_AWARDED
         final = await handle.result()
         assert final.reason == "award refused by lin: drawing changed"
+        # The ledger keeps the RFQ's end and every quote read, the revision included.
+        row = await db_pool.fetchrow("SELECT stage, reason, buy_offer_id FROM rfqs WHERE rfq_id = 'RFQ-MIXED'")
+        assert (row["stage"], row["reason"]) == ("NOT_AWARDED", final.reason) and row["buy_offer_id"]
+        assert await db_pool.fetchval("SELECT count(*) FROM rfq_quotes WHERE rfq_id = 'RFQ-MIXED' AND supplier_id = 'b2b-F2'") == 2
         # A closed RFQ takes no award (the test server answers "update not found" for a closed workflow).
         with pytest.raises((WorkflowUpdateFailedError, RPCError)):
             await handle.execute_update("award", AwardInput(by="lin"), result_type=AwardResult)
@@ -117,6 +121,8 @@ async def test_award_within_threshold_starts_a_procurement_pinned_to_the_winner(
         # Both answered in 25 minutes: the RFQ did not wait for its deadline.
         assert len(final.quotes) == 2
         assert final.procurement_workflow_id == "pr-RFQ-AUTO-award"
+        row = await db_pool.fetchrow("SELECT stage, awarded_to, award_total FROM rfqs WHERE rfq_id = 'RFQ-AUTO'")
+        assert tuple(row) == ("AWARDED", "b2b-A", Decimal("2000.00"))
 
         procurement = stack.client.get_workflow_handle(final.procurement_workflow_id, result_type=ProcurementState)
         # A normal procurement: it orders and pays for the pinned offer of the winner.
