@@ -62,6 +62,9 @@ def test_an_rfq_collects_quotes_waits_for_a_person_and_the_award_starts_a_procur
     assert sorted(ranked) == ["b2b-3001", "b2b-3002"]
     assert rfq_id in {i["pr_id"] for i in http.get(f"{api_stack.sim}/inquiries").json()}
 
+    # Ops find it in the Web UI and visibility by its id, like a procurement.
+    assert api_stack.workflows_of(rfq_id) >= 1
+
     # The command line shows the same RFQ.
     shown = api_stack.procure("rfq", "status", rfq_id, "--json")
     assert shown.returncode == 0, shown.stderr
