@@ -11,15 +11,15 @@ procurement pinned to the winner's offer; when nobody qualifies, the RFQ ends sa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain import messages
     from domain.procurement import ProcurementInput
-    from domain.quotation import Factory, Quote, RfqRequest, compare_quotes, latest_quotes
+    from domain.quotation import Factory, Quote, RfqRequest, Scored, compare_quotes, latest_quotes
     from domain.request import PurchaseRequest
     from domain.rfq import (
         AWARD_UPDATE, RFQ_WORKFLOW, AwardInput, AwardResult, InquiryClose, InquiryPost, RfqInput, RfqRecord, RfqStage,
@@ -157,7 +157,7 @@ class RfqWorkflow:
             self._state.reason = "no factory could be asked" + (f": {'; '.join(refused)}" if refused else "")
         return factories
 
-    async def _collect(self, buy_offer_id: str, deadline) -> None:
+    async def _collect(self, buy_offer_id: str, deadline: datetime) -> None:
         """Read the quotations on a timer until every factory answered or the deadline passed."""
         config = self._input.config
         by_login = {f.login_id: f.supplier_id for f in self._state.factories}
@@ -184,7 +184,7 @@ class RfqWorkflow:
                 return
             await workflow.sleep(min(config.poll_interval, remaining), summary="waiting for quotations")
 
-    async def _buy(self, rfq: RfqRequest, chosen, by: str) -> None:
+    async def _buy(self, rfq: RfqRequest, chosen: Scored, by: str) -> None:
         request = PurchaseRequest.model_validate({
             "request_id": rfq_procurement_request_id(rfq.rfq_id),
             "requester": rfq.requester,
@@ -194,6 +194,20 @@ class RfqWorkflow:
             "delivery": rfq.delivery.model_dump(mode="json"),
         })
         workflow_id = messages.procurement_workflow_id(request.request_id)
+        try:
+            await self._start_procurement(request, workflow_id, rfq, chosen)
+        except WorkflowAlreadyStartedError:
+            # Someone started a purchase request of that id by hand: buy nothing twice, say so.
+            await self._end(f"{workflow_id} exists already; the award to {chosen.supplier_id} started nothing")
+            return
+        self._state.awarded_to = chosen.supplier_id
+        self._state.awarded_by = by
+        self._state.award_total = chosen.total
+        self._state.procurement_workflow_id = workflow_id
+        self._state.stage = RfqStage.AWARDED
+        self._publish(f"awarded to {chosen.supplier_id}; procurement {workflow_id}")
+
+    async def _start_procurement(self, request: PurchaseRequest, workflow_id: str, rfq: RfqRequest, chosen: Scored) -> None:
         config = self._input.config
         await workflow.start_child_workflow(
             messages.PROCUREMENT_WORKFLOW,
@@ -204,12 +218,6 @@ class RfqWorkflow:
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             static_summary=f"{request.request_id}: {rfq.quantity} x {rfq.subject} from {chosen.supplier_id} (RFQ {rfq.rfq_id})",
         )
-        self._state.awarded_to = chosen.supplier_id
-        self._state.awarded_by = by
-        self._state.award_total = chosen.total
-        self._state.procurement_workflow_id = workflow_id
-        self._state.stage = RfqStage.AWARDED
-        self._publish(f"awarded to {chosen.supplier_id}; procurement {workflow_id}")
 
     async def _end(self, reason: str) -> RfqState:
         self._state.reason = reason
