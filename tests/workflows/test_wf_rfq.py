@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +16,7 @@ from temporalio.service import RPCError
 from domain.progress import ProcurementState
 from domain.quotation import RfqRequest
 from domain.rfq import AwardInput, AwardResult, RfqConfig, RfqInput, RfqStage, RfqState, rfq_workflow_id
-from wf_harness import Stack, catalog_with, offer, procurement_stack, supplier
+from wf_harness import HISTORIES, Stack, catalog_with, offer, procurement_stack, record_histories, supplier
 
 DELIVERY = {"full_name": "张三", "mobile": "15251667788", "province": "浙江省", "city": "杭州市",
             "area": "滨江区", "address": "网商路699号"}
@@ -172,3 +174,24 @@ async def test_nobody_qualified_says_why_for_each_factory(time_env, db_pool):
         assert "b2b-N2: ready on" in final.reason and "after the target date" in final.reason
         assert "b2b-N3: declined: 不接定制" in final.reason
         assert await stack.sim_get("orders") == []
+
+
+async def test_on_the_dev_server_an_award_buys_and_the_histories_replay(dev_env, db_pool):
+    """The same award on a real server (real timers, quotes polled every second); with
+    RECORD_HISTORIES=1 its histories go to tests/histories for the replay test."""
+    async with procurement_stack(dev_env, db_pool, AWARD) as stack:
+        request = rfq(f"RFQ-DEV-{uuid.uuid4().hex[:6]}", ["b2b-A", "b2b-B"])
+        config = RfqConfig(alibaba_task_queue=stack.config.alibaba_task_queue, procurement=stack.config,
+                           poll_interval=timedelta(seconds=1))
+        handle = await stack.client.start_workflow(
+            "RfqWorkflow", RfqInput(rfq=request, config=config), id=rfq_workflow_id(request.rfq_id),
+            task_queue=stack.task_queue, result_type=RfqState)
+        final = await wait_stage(stack, handle, RfqStage.AWARDED)
+        assert final.awarded_to == "b2b-A"
+        procurement = stack.client.get_workflow_handle(final.procurement_workflow_id, result_type=ProcurementState)
+        await stack.order_in_status(procurement, "in_transit")
+        if os.environ.get("RECORD_HISTORIES") == "1":
+            HISTORIES.mkdir(exist_ok=True)
+            history = await handle.fetch_history()
+            (HISTORIES / f"rfq-award--{handle.id}.json").write_text(history.to_json())
+            await record_histories(stack, procurement, "rfq-award")
