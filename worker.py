@@ -35,6 +35,7 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.call_quota import SharedCallQuota
 from activities.api_audit import ApiAudit
+from activities.inquiry import InquiryActivities
 from activities.ledger import LedgerActivities
 from activities.liveness import KeepBeating
 from activities.notification_dispatch import NotificationDispatcher
@@ -43,6 +44,7 @@ from activities.payment import PaymentActivities
 from activities.replenishment import ReplenishmentActivities
 from activities.settlement import SettlementActivities
 from activities.ledger_rejections import LedgerRejections
+from activities.rfq_ledger import RfqLedgerActivities
 from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
@@ -58,13 +60,15 @@ from starter.replenish import replenishment_setup
 from workflows import search_attributes, versioning
 from workflows.procurement import ProcurementWorkflow
 from workflows.replenishment import ReplenishmentSweepWorkflow, StoreReplenishmentWorkflow
+from workflows.rfq import RfqWorkflow
 from workflows.supplier_order import SupplierOrderWorkflow
 
 log = logging.getLogger("worker")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
-WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, StoreReplenishmentWorkflow, ReplenishmentSweepWorkflow]
+WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, StoreReplenishmentWorkflow, ReplenishmentSweepWorkflow,
+             RfqWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
 # A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
 INTERCEPTORS = [KeepBeating(), LedgerRejections()]
@@ -98,10 +102,12 @@ def alibaba_activities(client: Alibaba1688Client, pool: asyncpg.Pool | None = No
     payment = PaymentActivities(client)
     shipment = ShipmentActivities(client)
     settlement = SettlementActivities(client)
+    inquiry = InquiryActivities(client)
     return [
         sourcing.search_offers, sourcing.fetch_offer, sourcing.fetch_supplier, sourcing.estimate_freight,
         ordering.preview_order, ordering.create_order, ordering.get_order, ordering.cancel_order,
         payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund, settlement.get_refund, settlement.return_goods,
+        inquiry.send_inquiry, inquiry.read_quotations, inquiry.close_inquiry,
     ]
 
 
@@ -110,7 +116,7 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     return [
         ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
-        ledger.check_payment,
+        ledger.check_payment, RfqLedgerActivities(pool).record_rfq,
     ]
 
 

@@ -29,7 +29,10 @@ from api.schemas import (
     QcTaken,
     Started,
 )
+from api.rfqs import AwardBody, RfqStarted
 from domain.messages import ApproveInput, CancelInput
+from domain.quotation import RfqRequest
+from domain.rfq import AwardResult, RfqState
 from domain.progress import Stage
 from domain.replenishment import StockLevels
 from domain.request import PurchaseRequest
@@ -38,9 +41,9 @@ from starter.replenish import BatchTimes
 VERSION = "1.0.0"
 _REF = "#/components/schemas/{model}"
 Mode = Literal["validation", "serialization"]
-_BODIES: list[type[BaseModel]] = [PurchaseRequest, ApproveInput, CancelInput, QcBody, StockLevels]
+_BODIES: list[type[BaseModel]] = [PurchaseRequest, ApproveInput, CancelInput, QcBody, StockLevels, RfqRequest, AwardBody]
 _ANSWERS: list[type[BaseModel]] = [Started, Error, ProcurementView, Page, Approved, Cancelled, OrdersAwaitingQc, QcTaken,
-                                   Health, StockReceipt, BatchTimes]
+                                   Health, StockReceipt, BatchTimes, RfqStarted, RfqState, AwardResult]
 
 
 def _schemas() -> tuple[dict[tuple[type[BaseModel], Mode], Any], dict[str, Any]]:
@@ -194,6 +197,37 @@ def document() -> dict[str, Any]:
                 action=Action.READ_REPLENISHMENT,
                 parameters=[{"name": "store_id", "in": "query", "required": False, "schema": {"type": "string"}}],
                 responses={"200": _ok(refs, BatchTimes, "the batches")},
+            ),
+        },
+        "/v1/rfqs": {
+            "post": _operation(
+                refs, operation_id="startRfq", summary="Send a request for quotation to factories",
+                description="Idempotent by rfq_id: a second POST answers 200 with the RFQ that exists; no factory "
+                            "is asked twice. The deadline defaults to two hours (docs/rfq.md).",
+                action=Action.START, body=RfqRequest,
+                responses={"201": _ok(refs, RfqStarted, "started; Location names the new RFQ"),
+                           "200": _ok(refs, RfqStarted, "this rfq_id was started before")},
+            ),
+        },
+        "/v1/rfqs/{rfq_id}": {
+            "get": _operation(
+                refs, operation_id="getRfq", summary="The live state of one RFQ",
+                description="The factories asked, every quote (revisions included), the comparison with each "
+                            "factory's parts of the score or the reason it did not qualify, and the award.",
+                action=Action.READ, parameters=[_path_parameter("rfq_id", "the RFQ's rfq_id")],
+                responses={"200": _ok(refs, RfqState, "the state"), "404": _error("no such RFQ")},
+            ),
+        },
+        "/v1/rfqs/{rfq_id}/award": {
+            "post": _operation(
+                refs, operation_id="awardRfq", summary="Confirm (or refuse) the award of an RFQ waiting for a person",
+                description="Only when the winning total is above the RFQ's award_threshold. `supplier_id` picks "
+                            "another qualified factory; `reject` awards nobody. `by` defaults to the key's name.",
+                action=Action.APPROVE, body=AwardBody, body_required=False,
+                parameters=[_path_parameter("rfq_id", "the RFQ's rfq_id")],
+                responses={"200": _ok(refs, AwardResult, "taken: the procurement starts at once"),
+                           "404": _error("no such RFQ"),
+                           "409": _error("refused by the RFQ (not waiting for an award, unqualified factory)")},
             ),
         },
         "/v1/health": {

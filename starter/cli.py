@@ -23,7 +23,7 @@ from temporalio.service import RPCError
 
 from domain.progress import Stage
 from domain.request import Identifier
-from starter import qc, replenish
+from starter import qc, replenish, rfq
 from starter.approve import approve, approve_input, approve_text
 from starter.authorize import authorize, authorize_input, authorized_text
 from starter.cancel import cancel, cancel_input, cancel_text
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     authorizing.add_argument("code", metavar="CODE", help="the `code` 1688 added to the app's callback address")
     authorizing.add_argument("--redirect-uri", default=None, metavar="URL",
                              help="the app's callback address, as in the authorisation link (default ALIBABA_REDIRECT_URI)")
+    rfq.add_arguments(commands.add_parser("rfq", help="request quotes from factories: start, status, award"))
     paying = commands.add_parser("payments", help="pause or resume every payment (the kill switch)")
     paying.add_argument("action", choices=["pause", "resume"])
     paying.add_argument("--reason", required=True, metavar="TEXT")
@@ -308,6 +309,10 @@ async def _replenish(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _rfq(args: argparse.Namespace, settings: Settings) -> int:
+    return await rfq.run_rfq_command(args, settings, connect_temporal)
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -316,7 +321,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
     "demo": _demo, "authorize": _authorize, "payments": _payments, "budgets": _budgets,
-    "stock-levels": _stock_levels, "replenish": _replenish,
+    "stock-levels": _stock_levels, "replenish": _replenish, "rfq": _rfq,
 }
 
 

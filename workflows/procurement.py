@@ -44,6 +44,9 @@ with workflow.unsafe.imports_passed_through():
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
 BASKET_PATCH = "basket-choice-1"
+# A line may name its offer (an RFQ's award, workflows/rfq.py): only that offer is read. Histories
+# recorded before it never had such a line, and replay with the search as before.
+RFQ_PIN_PATCH = "rfq-pin-1"
 
 # Order statuses in which an order can still be cancelled without losing money.
 _CANCELLABLE = {OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT}
@@ -215,6 +218,13 @@ class ProcurementWorkflow:
 
     async def _gather_listings(self, line: RequestLine) -> None:
         """Search, then read the most promising offers, their sellers and their freight."""
+        if line.offer_id is not None and workflow.patched(RFQ_PIN_PATCH):
+            self._seen[line.line_id].add(line.offer_id)
+            listing = await self._listing(line, line.offer_id)
+            self._listings[line.line_id] = [listing] if listing is not None else []
+            if listing is None:
+                self._line(line.line_id).reason = f"the pinned offer {line.offer_id} could not be read on 1688"
+            return
         try:
             hits = await self._search(line, self._input.config.search_pages, "search")
         except ActivityError as error:
@@ -231,6 +241,8 @@ class ProcurementWorkflow:
     async def _search_again(self, line: RequestLine) -> int:
         """One more search round for a line whose candidates ran out (stock gone, offers closed):
         similar goods within the request's price range, offers not read before; how many came."""
+        if line.offer_id is not None and workflow.patched(RFQ_PIN_PATCH):
+            return 0  # a pinned line buys from its offer or not at all
         config = self._input.config
         try:
             hits = await self._search(line, 2 * config.search_pages, "search again:")

@@ -31,6 +31,8 @@ BEHAVIOUR: dict[str, VersioningBehavior] = {
     # A store's workflow lives as long as the store and continues as new between batches.
     replenishment.REPLENISHMENT_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
     replenishment.SWEEP_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
+    # An RFQ lives hours (a deadline, then an award); it follows the others so one worker runs all.
+    "RfqWorkflow": VersioningBehavior.AUTO_UPGRADE,
 }
 
 
