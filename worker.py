@@ -106,7 +106,7 @@ def alibaba_activities(client: Alibaba1688Client, pool: asyncpg.Pool | None = No
     return [
         sourcing.search_offers, sourcing.fetch_offer, sourcing.fetch_supplier, sourcing.estimate_freight,
         ordering.preview_order, ordering.create_order, ordering.get_order, ordering.cancel_order,
-        payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund, settlement.get_refund, settlement.return_goods,
+        payment.pay_order, shipment.track_shipment, shipment.poll_order, settlement.confirm_receipt, settlement.file_refund, settlement.get_refund, settlement.return_goods,
         inquiry.send_inquiry, inquiry.read_quotations, inquiry.close_inquiry,
     ]
 

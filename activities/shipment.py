@@ -6,7 +6,8 @@ from temporalio import activity
 
 from activities.gateway import GatewayActivities
 from alibaba1688 import models as api
-from domain.shipment import Parcel, ShipmentEvent, ShipmentView, shipment_of
+from activities.ordering import view_of
+from domain.shipment import OrderPoll, Parcel, ShipmentEvent, ShipmentView, shipment_of
 
 
 def _events(trace: api.ShipmentTrace | None) -> list[ShipmentEvent]:
@@ -20,9 +21,20 @@ def _events(trace: api.ShipmentTrace | None) -> list[ShipmentEvent]:
 
 class ShipmentActivities(GatewayActivities):
     @activity.defn
+    async def poll_order(self, order_id: str) -> OrderPoll:
+        """The order and, once it has left the seller, its parcels: one step per poll."""
+        view = view_of(await self._call(self._client.get_order(order_id)))
+        if not OrderPoll.needs_logistics(view):
+            return OrderPoll(view=view, shipment=ShipmentView(order_id=order_id))
+        return OrderPoll(view=view, shipment=await self._track(order_id))
+
+    @activity.defn
     async def track_shipment(self, order_id: str) -> ShipmentView:
         """Every parcel 1688 lists for the order, each with its courier steps. The goods have
         arrived when every parcel is signed (``ShipmentView.delivered``)."""
+        return await self._track(order_id)
+
+    async def _track(self, order_id: str) -> ShipmentView:
         info = await self._call(self._client.get_logistics_info(order_id))
         if not info.shipped or not info.shipments:
             return ShipmentView(order_id=order_id)

@@ -16,6 +16,9 @@ class Timing(BaseModel):
     """How long we wait for things; from settings, so a demo can run in seconds."""
 
     logistics_poll_interval: timedelta = timedelta(hours=4)
+    # Once a 1688 push has reached an order (so pushes work for it), it polls only this often: each
+    # push makes it read 1688 at once, and this slow poll only catches pushes that were lost.
+    push_fallback_poll_interval: timedelta = timedelta(hours=24)
     stuck_shipment_after: timedelta = timedelta(hours=72)
     qc_reminder_after: timedelta = timedelta(hours=24)
     qc_escalate_after: timedelta = timedelta(hours=72)
@@ -55,6 +58,7 @@ class ShipmentResume(BaseModel):
 
     progress: tuple[int, int]
     last_moved_at: str  # ISO time
+    pushed: bool = False  # 1688's pushes had reached the order: the slow fallback poll goes on
 
 
 class SupplierOrderInput(BaseModel):

@@ -217,7 +217,8 @@ class LineState(BaseModel):
     status: LineStatus = LineStatus.SOURCING
     received_qty: int = 0
     chosen: ChosenOffer | None = None
-    candidates: list[ChosenOffer] = Field(default_factory=list)
+    candidates: list[ChosenOffer] = Field(default_factory=list)  # the best few (and the chosen one)
+    ranked: int = 0  # offers ranked in all: the ledger's sourcing decisions list every one
     excluded: int = 0
     tried_offers: list[str] = Field(default_factory=list)
     reason: str | None = None

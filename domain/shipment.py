@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from domain.order import OrderView
+
 # The courier's progress, in order; SIGN means the warehouse signed for the parcel.
 LOGISTICS_STEPS = ("NOT_SHIPPED", "WAITACCEPT", "ACCEPT", "TRANSPORT", "SIGN")
 
@@ -60,3 +62,16 @@ def shipment_of(order_id: str, parcels: list[Parcel]) -> ShipmentView:
     slowest = min(parcels, key=lambda p: (p.step, len(p.events)))
     return ShipmentView(order_id=order_id, status=slowest.status, company=slowest.company,
                         tracking_no=slowest.tracking_no, events=slowest.events, parcels=parcels)
+
+
+class OrderPoll(BaseModel):
+    """One poll of a paid order: the order as 1688 shows it and, once the seller has shipped, its
+    logistics. One step instead of two keeps an order's history short while a parcel travels, and
+    no logistics call is made while 1688 says the goods have not left (waitsellersend)."""
+
+    view: OrderView
+    shipment: ShipmentView
+
+    @staticmethod
+    def needs_logistics(view: OrderView) -> bool:
+        return not view.is_closed and view.status != "waitsellersend"

@@ -21,7 +21,7 @@ from starter.render import money, section, table
 
 # A closed workflow is answered by replaying its whole history on a worker: give it time.
 QUERY_TIMEOUT = timedelta(seconds=15)
-CANDIDATES_SHOWN = 3  # per line in the table; --json has them all
+CANDIDATES_SHOWN = 3  # per line in the table; --json has the best few, the ledger every one
 
 
 async def fetch_state(client: Client, request_id: str) -> ProcurementState:
@@ -120,6 +120,7 @@ def _candidates_table(state: ProcurementState) -> str | None:
     hidden = 0
     for line in state.lines:
         chosen_id = line.chosen.offer_id if line.chosen else None
+        hidden += max(line.ranked - len(line.candidates), 0)
         for i, c in enumerate(line.candidates):
             if i >= CANDIDATES_SHOWN and c.offer_id != chosen_id:
                 hidden += 1
@@ -133,7 +134,7 @@ def _candidates_table(state: ProcurementState) -> str | None:
         return None
     text = table(["line", "rank", "offer", "supplier", "unit", "landed/unit", "score", ""], rows, right=(1, 4, 5, 6))
     if hidden:
-        text += f"\n({hidden} more candidates; --json lists them all)"
+        text += f"\n({hidden} more candidates; the ledger's sourcing_decisions list them all)"
     return text
 
 

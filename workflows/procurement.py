@@ -44,6 +44,8 @@ with workflow.unsafe.imports_passed_through():
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
 BASKET_PATCH = "basket-choice-1"
+# Candidates kept per line in the workflow's state; the ledger has every ranked offer.
+CANDIDATES_KEPT = 3
 # A line may name its offer (an RFQ's award, workflows/rfq.py): only that offer is read. Histories
 # recorded before it never had such a line, and replay with the search as before.
 RFQ_PIN_PATCH = "rfq-pin-1"
@@ -320,13 +322,18 @@ class ProcurementWorkflow:
             plan = plan_orders(request.model_copy(update={"lines": lines}), sourcings)
         for sourcing in sourcings:
             state = self._line(sourcing.line_id)
-            state.candidates = [_chosen(c) for c in sourcing.ranked]
+            # Bounded by design: the workflow's state (query, result, ledger outcome) keeps the best
+            # few; every ranked offer is in the ledger (record_sourcing below).
+            state.candidates = [_chosen(c) for c in sourcing.ranked[:CANDIDATES_KEPT]]
+            state.ranked = len(sourcing.ranked)
             state.excluded = len(sourcing.excluded)
         chosen = {pl.line_id: pl.offer_id for order in plan.orders for pl in order.lines}
         for sourcing in sourcings:
             line_state = self._line(sourcing.line_id)
             pick = next((c for c in sourcing.ranked if c.offer_id == chosen.get(sourcing.line_id)), None)
             line_state.chosen = _chosen(pick) if pick else line_state.chosen
+            if pick is not None and all(c.offer_id != pick.offer_id for c in line_state.candidates):
+                line_state.candidates.append(_chosen(pick))
             await record("record_sourcing", SourcingRecord(
                 workflow_id=self._state.workflow_id, sourcing_round=self._rounds[sourcing.line_id], sourcing=sourcing,
                 chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}", alerts=self._state.alerts)

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ReceiptConfirmation, RefundLine, RefundQuery, RefundReceipt, RefundRequest, RefundState, RefundView,
         refund_amount, refund_description,
     )
-    from domain.shipment import ShipmentView
+    from domain.shipment import OrderPoll, ShipmentView
     from domain.spend import PaymentCheck, PaymentClearance
     from workflows import search_attributes as sa
     from workflows.details import duration_text, order_details
@@ -51,6 +51,8 @@ MONEY_PATCH = "money-at-the-edges-1"
 SPEND_PATCH = "spend-controls-1"
 # The whole order is checked against the plan before paying: quantities, SKUs, freight, total.
 ORDER_CHECK_PATCH = "order-check-1"
+# One poll step reads the order and (once shipped) its parcels; after a push the timer only backs it up.
+LEAN_POLL_PATCH = "lean-polling-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
@@ -69,6 +71,7 @@ class SupplierOrderWorkflow:
         self._qc: QcInput | None = None
         self._qc_open = False
         self._poke = False
+        self._pushed = input.resume.pushed if input.resume is not None else False  # a push reached this order
         self._shipment: ShipmentView | None = None
         self._next_timer = ""
         self._published = ""
@@ -110,6 +113,7 @@ class SupplierOrderWorkflow:
     @workflow.signal(name="shipment_event", description="A push message about this order: poll logistics now.")
     def shipment_event(self) -> None:
         self._poke = True
+        self._pushed = True
 
     # --- the story ----------------------------------------------------------------------------
 
@@ -118,6 +122,7 @@ class SupplierOrderWorkflow:
         self._v2 = workflow.patched(MONEY_PATCH)
         self._spend = workflow.patched(SPEND_PATCH)
         self._full_check = workflow.patched(ORDER_CHECK_PATCH)
+        self._lean = workflow.patched(LEAN_POLL_PATCH)
         await self._publish()
         if input.resume is None:  # a run that continues as new was paid already
             outcome = await self._verify_approve_pay()
@@ -347,11 +352,18 @@ class SupplierOrderWorkflow:
             last_progress, last_moved = resume.progress, datetime.fromisoformat(resume.last_moved_at)
         polls_this_run = 0
         while True:
-            view = await self._get_order("check order status")
-            if view.is_closed:
-                return False
-            shipment = await self._persist("polling logistics", "track_shipment", order.order_id, ShipmentView,
-                                           f"poll logistics for order {order.order_id}")
+            if self._lean:
+                poll = await self._persist("polling 1688", "poll_order", order.order_id, OrderPoll,
+                                           f"poll order {order.order_id} and its parcels")
+                if poll.view.is_closed:
+                    return False
+                shipment = poll.shipment
+            else:
+                view = await self._get_order("check order status")
+                if view.is_closed:
+                    return False
+                shipment = await self._persist("polling logistics", "track_shipment", order.order_id, ShipmentView,
+                                               f"poll logistics for order {order.order_id}")
             self._shipment = shipment
             assert order.shipment is not None
             order.shipment.polls += 1
@@ -369,10 +381,14 @@ class SupplierOrderWorkflow:
                 order.shipment.stuck = True
                 await self._alert("stuck-shipment", f"order {order.order_id}: the shipment has not moved since "
                                   f"{last_moved:%Y-%m-%d %H:%M} UTC (status {order.shipment.status})")
-            await self._publish(next_timer=f"next logistics poll in {duration_text(timing.logistics_poll_interval)}")
+            interval = timing.logistics_poll_interval
+            if self._lean and self._pushed:
+                interval = max(interval, timing.push_fallback_poll_interval)
+            await self._publish(next_timer=f"next logistics poll in {duration_text(interval)}"
+                                + (" (or at 1688's next push)" if self._lean and self._pushed else ""))
             self._poke = False
             try:
-                await workflow.wait_condition(lambda: self._poke, timeout=timing.logistics_poll_interval,
+                await workflow.wait_condition(lambda: self._poke, timeout=interval,
                                               timeout_summary=f"next logistics poll for order {order.order_id}")
             except asyncio.TimeoutError:
                 pass
@@ -381,7 +397,8 @@ class SupplierOrderWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._input.model_copy(update={
                     "order": order,
-                    "resume": ShipmentResume(progress=last_progress, last_moved_at=last_moved.isoformat()),
+                    "resume": ShipmentResume(progress=last_progress, last_moved_at=last_moved.isoformat(),
+                                             pushed=self._pushed),
                 }))
 
     async def _await_qc(self) -> None:

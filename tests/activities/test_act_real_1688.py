@@ -146,3 +146,26 @@ async def test_a_seller_is_resolved_once_then_read_from_the_ledger(db_pool) -> N
     assert (first.repurchase_rate, first.on_time_ship_rate, first.dispute_rate) == (
         Decimal("0.32"), Decimal("0.95"), Decimal("0.01"))
     assert calls.count("wangwangnick.openuid.decrypt") == 1 and calls.count("alibaba.account.agent.crossBasic") == 1
+
+
+async def test_one_poll_reads_the_order_and_asks_for_logistics_only_once_it_has_shipped() -> None:
+    async with stack(catalog(parcels=1)) as (sim, client, admin):
+        placed = await attempt(1).run(OrderingActivities(client).create_order, two_warehouses())
+        order_id = placed.parts[0].order_id
+        sim.market.orders[int(order_id)].paid_at = sim.clock.now()
+        sim.market.orders[int(order_id)].status = "waitsellersend"
+        shipment = ShipmentActivities(client)
+
+        async def apis() -> list[str]:
+            return [c["api"].rsplit(":", 1)[-1] for c in (await admin.get("/_sim/calls")).json()]
+
+        before = len(await apis())
+        poll = await attempt(1).run(shipment.poll_order, order_id)
+        assert poll.view.status == "waitsellersend" and poll.shipment.status == "NOT_SHIPPED"
+        assert (await apis())[before:] == ["alibaba.trade.get.buyerView"], "no logistics call before the goods leave"
+        (await admin.post("/_sim/advance", json={"hours": 100})).raise_for_status()
+        before = len(await apis())
+        poll = await attempt(1).run(shipment.poll_order, order_id)
+        assert poll.shipment.delivered and poll.view.is_paid
+        called = (await apis())[before:]
+        assert called[0] == "alibaba.trade.get.buyerView" and len(called) >= 2, called

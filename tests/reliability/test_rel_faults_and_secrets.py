@@ -121,7 +121,7 @@ MALFORMED = [
     ("html", PAY, "pay_order"),
     ("wrong_type", PAY, "pay_order"),
     ("missing_field", GET_ORDER, "get_order"),
-    ("wrong_type", LOGISTICS, "track_shipment"),
+    ("wrong_type", LOGISTICS, "poll_order"),
 ]
 
 

@@ -73,7 +73,7 @@ async def test_a_failed_payment_step_whose_money_moved_goes_on_as_paid_and_buys_
 async def test_a_post_payment_step_refused_by_1688_holds_with_an_alert_and_resumes(dev_env, db_pool):
     async with procurement_stack(dev_env, db_pool, CATALOG, timing=OUTAGE_TIMING) as stack:
         denied = stack.sim.catalog.app.denied_apis
-        stack.before("track_shipment", lambda: denied.append(LOGISTICS))
+        stack.before("poll_order", lambda: denied.append(LOGISTICS))
         handle = await stack.start(request("PR-DENIED", ("1", "纯棉T恤", 50)))
 
         async def held() -> OrderSnapshot | None:
@@ -101,7 +101,7 @@ async def test_a_post_payment_step_refused_by_1688_holds_with_an_alert_and_resum
 
 async def test_a_long_outage_after_payment_raises_an_alert_after_the_threshold_and_the_order_survives(dev_env, db_pool):
     async with procurement_stack(dev_env, db_pool, CATALOG, timing=OUTAGE_TIMING) as stack:
-        stack.before("track_shipment", lambda: stack.sim.faults.configure(FaultSettings(error_rate=1.0)))
+        stack.before("poll_order", lambda: stack.sim.faults.configure(FaultSettings(error_rate=1.0)))
         handle = await stack.start(request("PR-OUTAGE", ("1", "纯棉T恤", 50)))
 
         async def held() -> OrderSnapshot | None:

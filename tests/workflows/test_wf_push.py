@@ -8,8 +8,9 @@ import httpx
 from pydantic import SecretStr
 
 from domain.procurement import Timing
+from domain.progress import Stage
 from starter.push_receiver import PUSH_PATH, create_app
-from wf_harness import catalog_with, offer, procurement_stack, request, supplier
+from wf_harness import accept_all, catalog_with, offer, procurement_stack, request, supplier
 
 CATALOG = catalog_with([supplier("b2b-A")], [offer("610000000001", "b2b-A", "纯棉T恤 白色", "45.00", 50)])
 # Timers far longer than the test: only a push can make the order move on in time.
@@ -50,3 +51,22 @@ async def test_a_push_makes_the_order_read_1688_now_and_a_forged_one_is_refused(
         assert arrived.shipment.status == "SIGN"
         await handle.terminate("test over")
 
+
+
+async def test_once_pushes_reach_an_order_its_timer_only_backs_them_up(time_env, db_pool):
+    """The default 4-hour poll runs about 20 times while this parcel travels (the seller ships after
+    a day, the courier takes over two more). Once a push has reached the order (pushes work for
+    it), the timer falls back to once a day: each push reads 1688 at once, and the slow poll only
+    catches a push that was lost (here: every later one)."""
+    async with procurement_stack(time_env, db_pool, CATALOG) as stack:
+        handle = await stack.start(request("PR-PUSHED", ("1", "纯棉T恤", 50)))
+        order = await stack.order_in_status(handle, "in_transit")
+        await stack.client.get_workflow_handle(order.workflow_id).signal("shipment_event")
+        state = await accept_all(stack, handle)
+        calls = await stack.sim_get("calls")
+    assert state.stage == Stage.COMPLETED
+    polls = state.orders[0].shipment.polls
+    assert polls <= 6, f"{polls} polls: the timer did not fall back after the push"
+    # Before the seller ships, a poll reads the order only: no logistics call is wasted on it.
+    logistics = [c for c in calls if "logistics" in c["api"].lower()]
+    assert len(logistics) < 2 * polls, (len(logistics), polls)
