@@ -139,6 +139,8 @@ def choose_sku(offer: Offer, spec: Mapping[str, str], quantity: int) -> SkuChoic
     if not in_stock:
         best = min(matching, key=lambda sku: (-sku.stock, sku.spec_id))
         return SkuChoice(sku=best, stock=best.stock, problem=_short_of_stock(best.stock, quantity, offer.unit))
+    if len(in_stock) == 1:  # the usual case once the spec has picked colour and size
+        return SkuChoice(sku=in_stock[0], stock=in_stock[0].stock)
     sentinel = Decimal("Infinity")
     chosen = min(
         in_stock,
