@@ -8,7 +8,7 @@ worker's sticky cache until `MAX_CACHED_WORKFLOWS` (the worker setting, 1000 by 
 the oldest: past half the cache size in procurements the worker's memory stops growing, and a
 waiting procurement costs a replay of its history when its QC arrives instead.
 
-    .venv/bin/python -m bench.idle [--levels 0 30 100] [--cache 1000] [--out bench/results/idle.txt]
+    .venv/bin/python -m bench.idle [--levels 0 25 75] [--cache 1000] [--out bench/results/idle.txt]
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ async def run(levels: list[int], cache: int, timeout: float) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", type=int, nargs="+", default=[0, 30, 100])
+    parser.add_argument("--levels", type=int, nargs="+", default=[0, 25, 75])
     parser.add_argument("--cache", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--out", type=Path, default=None)
