@@ -71,10 +71,11 @@ def write(name: str, title: str, body: list[str], out: Path | None = None) -> Pa
     return path
 
 
-def table(rows: list[tuple[object, ...]], headings: tuple[str, ...]) -> list[str]:
-    """A plain text table, columns as wide as their widest cell."""
+def table(rows: list[tuple[object, ...]], headings: tuple[str, ...], left: tuple[int, ...] = (0,)) -> list[str]:
+    """A plain text table, columns as wide as their widest cell; the `left` columns (text) are
+    aligned left, the others (figures) right."""
     cells = [tuple(str(c) for c in headings), *[tuple(str(c) for c in row) for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headings))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+    lines = ["  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in cells]
     return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
