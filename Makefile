@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo up test chaos bench clean deploy-tools deploy-check
+.PHONY: install demo up test chaos bench bench-scale clean deploy-tools deploy-check
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +65,19 @@ chaos: $(STAMP)
 deploy-check: $(STAMP) $(KUBECTL) $(PROMTOOL)
 	$(BIN)/python -m pytest tests/deploy/test_deploy_files.py
 
+# Each benchmark starts its own stack on free ports, stops it, prints its figures and writes
+# bench/results/NAME.txt. `make bench` runs them all in under ten minutes on a quiet 2-core machine;
+# the 500-line request does not fit and has its own target.
 bench: $(STAMP)
 	$(BIN)/python bench/sourcing_bench.py
+	$(BIN)/python -m bench.calls_events
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.quota
+	$(BIN)/python -m bench.idle
+	$(BIN)/python -m bench.headline
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) .procure .pytest_cache .hypothesis *.egg-info

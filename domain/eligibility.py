@@ -90,8 +90,13 @@ def _describe_spec(spec: Mapping[str, str]) -> str:
 
 def matching_skus(offer: Offer, spec: Mapping[str, str]) -> list[Sku]:
     """The variants having every attribute the line asks for (all of them for an empty spec)."""
+    if not spec:
+        return list(offer.skus)
     wanted = spec.items()
-    return [sku for sku in offer.skus if wanted <= sku.attributes.items()]
+    # One attribute looked up first turns most variants away at the cost of a dict lookup; the
+    # full comparison then runs only on the few left (ranking calls this 10,000 times).
+    key, value = next(iter(wanted))
+    return [sku for sku in offer.skus if sku.attributes.get(key) == value and wanted <= sku.attributes.items()]
 
 
 def trim_to_spec(offer: Offer, spec: Mapping[str, str]) -> Offer:
@@ -134,6 +139,8 @@ def choose_sku(offer: Offer, spec: Mapping[str, str], quantity: int) -> SkuChoic
     if not in_stock:
         best = min(matching, key=lambda sku: (-sku.stock, sku.spec_id))
         return SkuChoice(sku=best, stock=best.stock, problem=_short_of_stock(best.stock, quantity, offer.unit))
+    if len(in_stock) == 1:  # the usual case once the spec has picked colour and size
+        return SkuChoice(sku=in_stock[0], stock=in_stock[0].stock)
     sentinel = Decimal("Infinity")
     chosen = min(
         in_stock,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,8 +92,13 @@ def landed_figures(
     ranking computes 10,000 of these per large request and keeps few."""
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    with localcontext(ARITHMETIC):
-        goods = unit_price * quantity
-        tax = goods * tax_rate if needs_vat_invoice else Decimal("0.00")
-        total = goods + freight + tax
-        return goods, tax, total, total / quantity
+    # The context's own methods compute exactly what the operators do inside
+    # `localcontext(ARITHMETIC)`, without entering and leaving a context 10,000 times.
+    goods = _multiply(unit_price, quantity)
+    tax = _multiply(goods, tax_rate) if needs_vat_invoice else _NO_TAX
+    total = _add(_add(goods, freight), tax)
+    return goods, tax, total, _divide(total, quantity)
+
+
+_multiply, _add, _divide = ARITHMETIC.multiply, ARITHMETIC.add, ARITHMETIC.divide
+_NO_TAX = Decimal("0.00")
