@@ -89,6 +89,13 @@ class SupplierBehaviour(_Model):
     discount: Money = Field(default=Decimal("0"), ge=0)
 
 
+class SupplierPermit(_Model):
+    """A production or trade permit, as the licence register states it (simulator/licence_register.py)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    expires_on: date | None = None
+
+
 class Supplier(_Model):
     member_id: str = Field(min_length=1)
     # What search rows and product detail call the seller (sellerOpenId), and what
@@ -103,6 +110,7 @@ class Supplier(_Model):
     dispute_rate: Rate
     credit_level: str = "L1"
     license_expires_on: date
+    permits: list[SupplierPermit] = []
     province: str
     city: str
     category_name: str = ""

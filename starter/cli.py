@@ -162,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     authorizing.add_argument("code", metavar="CODE", help="the `code` 1688 added to the app's callback address")
     authorizing.add_argument("--redirect-uri", default=None, metavar="URL",
                              help="the app's callback address, as in the authorisation link (default ALIBABA_REDIRECT_URI)")
+    checking = commands.add_parser("compliance", help="supplier compliance: schedule the refresh, run it, show verdicts")
+    checking.add_argument("action", choices=["schedule", "run", "show"],
+                          help="schedule: create or update the Schedule (idempotent; for a cluster too); "
+                               "run: start a refresh now; show: verdicts and alerts from the ledger")
+    checking.add_argument("--every", default=None, metavar="DURATION",
+                          help="with schedule: how often (e.g. 1d, 12h; default COMPLIANCE_EVERY, 1d)")
+    checking.add_argument("--json", action="store_true", help="with show: JSON")
     paying = commands.add_parser("payments", help="pause or resume every payment (the kill switch)")
     paying.add_argument("action", choices=["pause", "resume"])
     paying.add_argument("--reason", required=True, metavar="TEXT")
@@ -262,6 +269,23 @@ async def _payments(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _compliance(args: argparse.Namespace, settings: Settings) -> int:
+    from starter import compliance
+
+    if args.action == "show":
+        print(await compliance.show(settings, as_json=args.json))
+        return EXIT_OK
+    every = compliance.every_input(args.every)
+    client = await connect_temporal(settings)
+    choice = compliance.ScheduleChoice.from_settings(settings, every)
+    outcome = await compliance.ensure_schedule(client, choice)
+    print(compliance.describe_choice(choice, outcome))
+    if args.action == "run":
+        await compliance.run_now(client)
+        print("a refresh was started; `procure compliance show` lists what it found")
+    return EXIT_OK
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -269,7 +293,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
-    "demo": _demo, "authorize": _authorize, "payments": _payments,
+    "demo": _demo, "authorize": _authorize, "payments": _payments, "compliance": _compliance,
 }
 
 

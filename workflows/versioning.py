@@ -24,10 +24,13 @@ from __future__ import annotations
 from temporalio.common import VersioningBehavior
 
 from domain import messages
+from domain.compliance import COMPLIANCE_WORKFLOW
 
 BEHAVIOUR: dict[str, VersioningBehavior] = {
     messages.PROCUREMENT_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
     messages.SUPPLIER_ORDER_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
+    # A refresh lives minutes; auto-upgraded like the others, since one worker serves all three.
+    COMPLIANCE_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
 }
 
 
