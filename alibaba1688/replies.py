@@ -107,7 +107,19 @@ def offer_detail(body: Any, status: int) -> models.OfferDetail:
         seller_open_id=detail.seller_open_id,
         company_name=detail.company_name,
         seller=_seller(detail.seller_data_info),
+        description=detail.description,
+        images=[url for url in (detail.product_image.images if detail.product_image else []) if url],
+        attributes=_attributes(detail.product_attribute),
+        weight_grams=detail.product_shipping_info.weight if detail.product_shipping_info else None,
     )
+
+
+def _attributes(rows: list[wire.ProductAttribute]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for row in rows:
+        if row.attribute_name and row.value and row.attribute_name not in found:
+            found[row.attribute_name] = row.value
+    return found
 
 
 def freight_estimate(body: Any, status: int) -> models.FreightEstimate:

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     compliance_licence_register_url: str | None = None
     compliance_every: Duration = timedelta(days=1)
     compliance_catchup_window: Duration = timedelta(hours=12)
+    # `procure export`'s translation plug-in, package.module:factory (None: the offline glossary).
+    export_translator: str | None = None
 
     # A URL may carry a password, so it is a secret too. None means the embedded PostgreSQL.
     database_url: SecretStr | None = None

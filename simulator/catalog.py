@@ -183,6 +183,11 @@ class Offer(_Model):
     # warehouses is split by the platform into one order per warehouse (multiOrders); unset
     # offers share one default warehouse, so catalogs without it never split.
     warehouse: str | None = Field(default=None, min_length=1)
+    # What a listing shows beyond the trade figures (served in product detail; `procure export`).
+    description: str = ""
+    images: list[str] = []
+    attributes: dict[str, str] = {}
+    weight_grams: float | None = Field(default=None, gt=0)
     behaviour: OfferBehaviour = OfferBehaviour()
 
     def sku_id(self, index: int) -> int:
