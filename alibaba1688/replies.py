@@ -108,10 +108,20 @@ def offer_detail(body: Any, status: int) -> models.OfferDetail:
         company_name=detail.company_name,
         seller=_seller(detail.seller_data_info),
         description=detail.description,
-        images=[url for url in (detail.product_image.images if detail.product_image else []) if url],
+        images=_images(detail.product_image),
         attributes=_attributes(detail.product_attribute),
         weight_grams=detail.product_shipping_info.weight if detail.product_shipping_info else None,
     )
+
+
+def _images(image: wire.ProductImage | None) -> list[str]:
+    """The gallery, then the white-background image (marketplaces like one as a main image)."""
+    if image is None:
+        return []
+    urls = [url for url in image.images if url]
+    if image.white_image and image.white_image not in urls:
+        urls.append(image.white_image)
+    return urls
 
 
 def _attributes(rows: list[wire.ProductAttribute]) -> dict[str, str]:
