@@ -2,8 +2,8 @@
 
 `refresh_supplier` runs on the 1688 task queue with a client of its own whose calls take only
 idle turns of the app's call quota (`LowPriorityQuota`): a procurement's call waits up to 10 s
-for a turn, a compliance call for none, so a refresh never queues ahead of a procurement; a
-refused call is retried by Temporal later. The profile it reads is written to the profile cache
+for a turn, a compliance call only while nobody else queues, so a refresh never queues ahead of
+a procurement; a refused call is retried by Temporal later. The profile it reads is written to the profile cache
 sourcing uses, so the next procurement sees today's figures.
 
 1688's published APIs give no licence validity or permits (docs/compliance.md), so those come
@@ -26,6 +26,7 @@ from activities.call_quota import SharedCallQuota
 from activities.gateway import GatewayActivities
 from activities.sourcing import supplier_from_seller
 from alibaba1688 import Alibaba1688Client
+from alibaba1688.pacing import call_interval
 from domain.compliance import ComplianceFacts, Permit, RecordVerdictInput
 from ledger import compliance as ledger_compliance
 from ledger import supplier_profiles
@@ -34,10 +35,16 @@ log = logging.getLogger(__name__)
 
 
 class LowPriorityQuota:
-    """Paces compliance calls on the shared quota, taking only a turn free now (no waiting)."""
+    """Paces compliance calls on the shared quota, taking a turn only when nobody queues for one.
+
+    A procurement's call waits up to 10 s for its turn; a compliance call waits at most one and a
+    half intervals: enough for the calls of one refresh to follow each other (each takes the turn
+    after the previous one), refused as soon as any other call is queued ahead.
+    """
 
     def __init__(self, pool: asyncpg.Pool, app_key: str, calls_per_minute: int) -> None:
-        self._quota = SharedCallQuota(pool, app_key, calls_per_minute, max_wait=timedelta(0))
+        wait = timedelta(seconds=1.5 * call_interval(calls_per_minute))
+        self._quota = SharedCallQuota(pool, app_key, calls_per_minute, max_wait=wait)
 
     async def __call__(self, api: str) -> None:
         await self._quota(api)

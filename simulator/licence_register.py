@@ -13,14 +13,15 @@ docs/compliance.md::
     404 {"error": "..."} for a company the register does not know
 
 The knob ``POST /_sim/licences`` with ``{"login_id": "...", "expires_on": "YYYY-MM-DD"}`` (or
-``{"login_id": "...", "expired_days_ago": 1}``, on the simulator's clock) changes a supplier's
-licence, so a test can make one expire.
+``{"login_id": "...", "expired_days_ago": 1}``, days before today by the wall clock (UTC): the
+refresh judges by Temporal's clock, which the simulator's may run ahead of) changes a supplier's
+licence, so a test or a demo can make one expire.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -69,7 +70,8 @@ def licence_routes(sim: "Simulator") -> list[Route]:
         index = next((i for i, s in enumerate(suppliers) if s.login_id == body.login_id), None)
         if index is None:
             return JSONResponse({"error": f"no supplier with login id {body.login_id}"}, status_code=404)
-        expires = body.expires_on or (sim.clock.now().date() - timedelta(days=body.expired_days_ago or 0))
+        today = datetime.now(timezone.utc).date()
+        expires = body.expires_on or (today - timedelta(days=body.expired_days_ago or 0))
         suppliers[index] = suppliers[index].model_copy(update={"license_expires_on": expires})
         return JSONResponse({"login_id": body.login_id, "license_expires_on": expires.isoformat()})
 

@@ -142,7 +142,8 @@ async def show(settings: Settings, *, as_json: bool = False) -> str:
     if as_json:
         return json.dumps({"verdicts": verdicts, "alerts": alerts}, ensure_ascii=False, indent=2)
     if not verdicts:
-        return "no compliance refresh has run yet (procure compliance run)"
+        return ("no supplier verdicts yet: a refresh checks the suppliers we ordered from and the candidates of "
+                "running procurements (procure compliance run starts one)")
     lines = [f"{v['status']:<14} {v['supplier_id']:<28} {v['company_name'][:24]:<24} {v['reason']}" for v in verdicts]
     lines.append(f"\n{len(alerts)} alerts raised" + (":" if alerts else ""))
     lines += [f"  {a['raised_at'][:19]}  {a['supplier_id']}: {a['reason']}" for a in alerts[:20]]

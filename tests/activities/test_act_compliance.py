@@ -3,6 +3,7 @@ register client reads what the register says (or that it does not know the compa
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from activities.call_quota import SharedCallQuota
 from activities.compliance import LicenceRegister, LowPriorityQuota
 from alibaba1688 import ThrottledError
+from alibaba1688.pacing import call_interval
 from simulator import SimClock, Simulator, parse_catalog
 
 API = "com.alibaba.account:alibaba.account.agent.crossBasic"
@@ -31,11 +33,22 @@ async def test_a_compliance_call_never_queues_behind_procurement_calls(db_pool):
     await compliance(API)  # the quota is idle: it goes at once
     await procurement(API)  # a procurement call waits for the next turn
     assert len(sleeps.waits) == 1 and sleeps.waits[0] > 5
-    with pytest.raises(ThrottledError) as refused:  # busy: the compliance call is not sent
+    with pytest.raises(ThrottledError) as refused:  # a call is queued: the compliance call is not sent
         await compliance(API)
     assert refused.value.retry_after and refused.value.retry_after > 0
     await procurement(API)  # and it took no turn a procurement could have had
     assert len(sleeps.waits) == 2 and sleeps.waits[1] == pytest.approx(2 * sleeps.waits[0], abs=1.0)
+
+
+async def test_the_calls_of_one_refresh_follow_each_other_on_an_idle_quota(db_pool):
+    # get_seller makes four calls in a row: each waits for the turn after the previous one (a
+    # tenth of a second at 600 a minute) and none is refused.
+    compliance = LowPriorityQuota(db_pool, "1000001", 600)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    for _ in range(4):
+        await compliance(API)
+    assert loop.time() - began >= 3 * call_interval(600) - 0.05
 
 
 async def test_register_client_reads_licence_permits_and_unknown_companies():

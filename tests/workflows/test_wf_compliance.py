@@ -4,7 +4,6 @@ next refresh marks the supplier and alerts once, and a new procurement excludes 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
 
 from domain.compliance import COMPLIANCE_WORKFLOW, ComplianceInput, ComplianceReport, ComplianceStatus
 from domain.progress import ProcurementState
@@ -45,9 +44,8 @@ async def test_expired_licence_is_alerted_once_and_excluded_from_the_next_procur
         assert {v.status for v in report.verdicts} == {ComplianceStatus.COMPLIANT}
         assert report.alerts_raised == []
 
-        # Yesterday on Temporal's clock (the simulator's runs ahead while the test lets time pass).
-        yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date().isoformat()
-        expired = await stack.admin.post("/_sim/licences", json={"login_id": "login-1001", "expires_on": yesterday})
+        # Yesterday by the wall clock, which the dev server's follows (the simulator's runs ahead).
+        expired = await stack.admin.post("/_sim/licences", json={"login_id": "login-1001", "expired_days_ago": 1})
         assert expired.status_code == 200, expired.text
         expired_on = expired.json()["license_expires_on"]
 
