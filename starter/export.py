@@ -70,10 +70,12 @@ def _valid_id(value: str) -> bool:
 
 
 async def collect_goods(client: Client, gateway: Alibaba1688Client,
-                        ids: list[str]) -> tuple[list[ReceivedGood], list[str]]:
-    """Every received line of the procurements, with 1688's product facts; problems per row."""
+                        ids: list[str]) -> tuple[list[ReceivedGood], list[str], list[str]]:
+    """Every received line of the procurements, with 1688's product facts; problems per row, and
+    a note per line that received nothing (said, not skipped in silence)."""
     goods: list[ReceivedGood] = []
     problems: list[str] = []
+    notes: list[str] = []
     for request_id in ids:
         try:
             state = await fetch_state(client, request_id)
@@ -84,6 +86,8 @@ async def collect_goods(client: Client, gateway: Alibaba1688Client,
         if not received:
             problems.append(f"{request_id}: nothing received yet (stage {state.stage.value})")
             continue
+        notes += [f"{request_id} line {line.line_id}: not listed, nothing received ({line.status.value})"
+                  for line in state.lines if line not in received]
         for line in received:
             chosen = line.chosen
             assert chosen is not None
@@ -101,7 +105,7 @@ async def collect_goods(client: Client, gateway: Alibaba1688Client,
                 attributes={**detail.attributes, **(sku.attributes if sku else {})},
                 weight_grams=detail.weight_grams,
             ))
-    return goods, problems
+    return goods, problems, notes
 
 
 async def make_listings(goods: list[ReceivedGood], options: ExportOptions,
@@ -132,9 +136,9 @@ async def make_listings(goods: list[ReceivedGood], options: ExportOptions,
 
 async def export(client: Client, gateway: Alibaba1688Client, ids: list[str], marketplaces: list[Marketplace],
                  out_dir: Path, options: ExportOptions, translator: Translator) -> ExportResult:
-    goods, problems = await collect_goods(client, gateway, ids)
+    goods, problems, notes = await collect_goods(client, gateway, ids)
     listings, bad_rows, warnings = await make_listings(goods, options, translator)
-    result = ExportResult(listings=listings, problems=problems + bad_rows, warnings=warnings)
+    result = ExportResult(listings=listings, problems=problems + bad_rows, warnings=notes + warnings)
     if result.problems:
         return result  # nothing written: a file with rows missing is worse than none
     out_dir.mkdir(parents=True, exist_ok=True)

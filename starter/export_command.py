@@ -46,7 +46,8 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     for line in result.problems:
         print(f"procure export: {line}", file=sys.stderr)
     if result.problems:
-        print(f"procure export: {len(result.problems)} problems; nothing written", file=sys.stderr)
+        count = len(result.problems)
+        print(f"procure export: {count} problem{'s' if count != 1 else ''}; nothing written", file=sys.stderr)
         return EXIT_BAD_INPUT
     for line in result.warnings:
         print(f"procure export: warning: {line}", file=sys.stderr)

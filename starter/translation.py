@@ -30,7 +30,9 @@ GLOSSARY: dict[str, str] = {
     "长袖": "Long Sleeve", "圆领": "Crew Neck", "宽松": "Loose Fit", "透气": "Breathable", "舒适": "Comfortable",
     "新款": "New", "外套": "Jacket", "裤子": "Trousers", "帽子": "Hat", "袜子": "Socks", "背包": "Backpack",
     "手机壳": "Phone Case", "数据线": "Charging Cable", "产地": "Origin", "中国": "China", "件": "pc",
-    "重量": "Weight", "容量": "Capacity", "毫升": "ml", "均码": "One Size",
+    "重量": "Weight", "容量": "Capacity", "毫升": "ml", "均码": "One Size", "纯色": "Solid Color",
+    "大容量": "Large Capacity", "礼品定制": "Custom Gift", "工厂直供": "Factory Direct",
+    "品质保证": "Quality Guaranteed", "帆布包": "Canvas Bag", "，": ", ",
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

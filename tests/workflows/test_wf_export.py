@@ -43,11 +43,13 @@ def _gateway(stack: Stack) -> Alibaba1688Client:
 async def test_export_writes_both_files_and_reports_missing_attributes_per_row(time_env, db_pool, tmp_path: Path):
     async with procurement_stack(time_env, db_pool, CATALOG) as stack:
         # Both at once: the test server skips time for everything (tokens included).
-        first = await stack.start(request("PR-EXP-1", ("1", "纯棉T恤", 20)))
+        # Line 2 finds nothing on 1688: it is named in the export's warnings, not skipped silently.
+        first = await stack.start(request("PR-EXP-1", ("1", "纯棉T恤", 20), ("2", "不存在的商品", 5)))
         second = await stack.start(request("PR-EXP-2", ("1", "保温杯", 12)))
         shirts = await accept_all(stack, first)
         cups = await accept_all(stack, second)
-        assert shirts.stage == cups.stage == Stage.COMPLETED
+        assert cups.stage == Stage.COMPLETED
+        assert [(l.line_id, l.received_qty) for l in shirts.lines] == [("1", 20), ("2", 0)]
         landed = shirts.lines[0].chosen.landed_unit_cost
 
         async with _gateway(stack) as gateway:
@@ -62,7 +64,8 @@ async def test_export_writes_both_files_and_reports_missing_attributes_per_row(t
 
             done = await export(stack.client, gateway, ["PR-EXP-1"], [Marketplace.AMAZON, Marketplace.SHOPEE],
                                 tmp_path / "out", OPTIONS, Glossary())
-        assert done.problems == [] and done.warnings == []
+        assert done.problems == []
+        assert done.warnings == [f"PR-EXP-1 line 2: not listed, nothing received ({shirts.lines[1].status.value})"]
         price = (landed * Decimal("1.35") * Decimal("0.14")).quantize(Decimal("0.01"), rounding="ROUND_CEILING")
 
         amazon = list(csv.reader((tmp_path / "out" / "amazon-flat-file.txt").open(encoding="utf-8"), delimiter="\t"))
