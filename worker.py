@@ -36,15 +36,20 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 from activities.call_quota import SharedCallQuota
 from activities.compliance import ComplianceActivities, ComplianceLedgerActivities, LicenceRegister, LowPriorityQuota
 from activities.api_audit import ApiAudit
+from activities.inquiry import InquiryActivities
 from activities.ledger import LedgerActivities
 from activities.liveness import KeepBeating
+from activities.notification_dispatch import NotificationDispatcher
 from activities.ordering import OrderingActivities
 from activities.payment import PaymentActivities
+from activities.replenishment import ReplenishmentActivities
 from activities.settlement import SettlementActivities
 from activities.ledger_rejections import LedgerRejections
+from activities.rfq_ledger import RfqLedgerActivities
 from activities.shipment import ShipmentActivities
 from activities.sourcing import SourcingActivities
 from alibaba1688 import Alibaba1688Client
+from domain.notifications import NotificationRoutes, RoutesError, load_routes
 from ledger import figures
 from runtime.connection import DatabaseUnreachable, TemporalUnreachable, connect_temporal
 from runtime.database import database_url, open_ledger  # noqa: F401 - database_url: for callers of worker
@@ -52,16 +57,20 @@ from runtime.logs import configure_logging
 from runtime.metrics import CallMetrics, CountedPace, StateGauges, metrics_runtime, seconds_until, service_name
 from runtime.settings import WORKER_ROLES, Settings, SettingsError, load_settings
 from runtime.tracing import flush_traces, tracing_interceptors
+from starter.replenish import replenishment_setup
 from workflows import search_attributes, versioning
 from workflows.compliance import ComplianceRefreshWorkflow
 from workflows.procurement import ProcurementWorkflow
+from workflows.replenishment import ReplenishmentSweepWorkflow, StoreReplenishmentWorkflow
+from workflows.rfq import RfqWorkflow
 from workflows.supplier_order import SupplierOrderWorkflow
 
 log = logging.getLogger("worker")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
-WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, ComplianceRefreshWorkflow]
+WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, StoreReplenishmentWorkflow, ReplenishmentSweepWorkflow,
+             RfqWorkflow, ComplianceRefreshWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
 # A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
 INTERCEPTORS = [KeepBeating(), LedgerRejections()]
@@ -98,10 +107,12 @@ def alibaba_activities(client: Alibaba1688Client, pool: asyncpg.Pool | None = No
     payment = PaymentActivities(client)
     shipment = ShipmentActivities(client)
     settlement = SettlementActivities(client)
+    inquiry = InquiryActivities(client)
     return [
         sourcing.search_offers, sourcing.fetch_offer, sourcing.fetch_supplier, sourcing.estimate_freight,
         ordering.preview_order, ordering.create_order, ordering.get_order, ordering.cancel_order,
         payment.pay_order, shipment.track_shipment, settlement.confirm_receipt, settlement.file_refund, settlement.get_refund, settlement.return_goods,
+        inquiry.send_inquiry, inquiry.read_quotations, inquiry.close_inquiry,
     ]
 
 
@@ -111,8 +122,25 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     return [
         ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
-        ledger.check_payment, compliance.list_suppliers_to_check, compliance.record_compliance,
+        ledger.check_payment, RfqLedgerActivities(pool).record_rfq,
+        compliance.list_suppliers_to_check, compliance.record_compliance,
     ]
+
+
+def replenishment_activities(client: Client, settings: Settings, pool: asyncpg.Pool) -> list:
+    replenish = ReplenishmentActivities(pool, client, settings.replenishment_config, replenishment_setup(settings),
+                                        settings.replenishment_quiet_after)
+    return [replenish.record_replenishment_batch, replenish.sweep_quiet_stores]
+
+
+def notification_routes(settings: Settings) -> NotificationRoutes | None:
+    """The routes file, read before anything starts: one that does not read is a configuration error."""
+    if settings.notification_routes is None:
+        return None
+    try:
+        return load_routes(settings.notification_routes)
+    except RoutesError as error:
+        raise SettingsError([f"NOTIFICATION_ROUTES: {p}" for p in error.problems]) from None
 
 
 def compliance_activities(client: Alibaba1688Client, pool: asyncpg.Pool, register: LicenceRegister | None) -> list:
@@ -164,7 +192,7 @@ def build_workers(
                 client,
                 task_queue=settings.procurement_task_queue,
                 workflows=WORKFLOWS,
-                activities=ledger_activities(pool),
+                activities=ledger_activities(pool) + replenishment_activities(client, settings, pool),
                 max_cached_workflows=settings.max_cached_workflows,
                 max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
                 **common,
@@ -227,6 +255,7 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
     stop = stop or asyncio.Event()
     role = role or ("all" if procurement and alibaba else "workflows" if procurement else "1688")
     service = service_name(settings, f"worker-{role}")
+    routes = notification_routes(settings) if procurement else None
     telemetry = metrics_runtime(settings, service)
     meter = telemetry.metric_meter if telemetry is not None else MetricMeter.noop
     async with AsyncExitStack() as stack:
@@ -249,6 +278,12 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
         workers = build_workers(client, settings, pool, gateway, procurement=procurement, compliance=compliance)
         running = [asyncio.create_task(w.run(), name=f"worker {w.task_queue}") for w in workers]
         extras: list[asyncio.Task] = []
+        if routes is not None:
+            # Beside the workflows, never inside them: a dead channel cannot hold a procurement up.
+            dispatcher = NotificationDispatcher(pool, routes,
+                                                poll_seconds=settings.notification_poll_interval.total_seconds())
+            stack.push_async_callback(dispatcher.aclose)
+            extras.append(asyncio.create_task(dispatcher.run(stop), name="notifications"))
         if telemetry is not None and procurement:
             gauges = state_gauges(client, settings, pool, meter)
             extras.append(asyncio.create_task(gauges.run(settings.metrics_refresh.total_seconds(), stop)))

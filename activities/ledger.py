@@ -9,7 +9,7 @@ from domain.records import (
     OrderRecord, RefundRecord, RequestRecord, SourcingRecord, StageRecord, SupplierOutcome, TraceEvent,
 )
 from domain.supplier import SupplierHistory
-from domain.spend import PaymentCheck, PaymentClearance, cap_reasons
+from domain.spend import PaymentCheck, PaymentClearance, RequesterBudget, budget_reasons, cap_reasons, period_start
 from ledger import orders, refunds, requests, sourcing, spend, supplier_history, trace
 
 
@@ -19,8 +19,8 @@ class LedgerActivities:
 
     @activity.defn
     async def check_payment(self, check: PaymentCheck) -> PaymentClearance:
-        """The kill switch and the caps, read fresh before every payment (so a pause reaches every
-        worker at the next check)."""
+        """The kill switch, the caps and the requester's budgets, read fresh before every payment
+        (so a pause reaches every worker at the next check)."""
         paused, reason = await spend.switch(self._pool)
         requester = await spend.requester_of(self._pool, check.request_id)
         reasons = cap_reasons(
@@ -33,7 +33,23 @@ class LedgerActivities:
                                        if requester is not None else 0),
             requester_cap=await spend.cap(self._pool, "requester_month", requester) if requester is not None else None,
         )
+        if requester is not None:
+            reasons += await self._budget_reasons(check, requester)
         return PaymentClearance(paused=paused, pause_reason=reason, cap_reasons=reasons)
+
+    async def _budget_reasons(self, check: PaymentCheck, requester: str) -> list[str]:
+        """Read the requester's committed money and commit this order's in one transaction under a
+        lock per requester: two orders checked at once cannot both fit the last of a budget."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await spend.lock_requester(conn, requester)
+            budgets = [
+                RequesterBudget(period=period, amount=amount, committed=await spend.committed_since(
+                    conn, requester, period_start(check.at, period), excluding=check.out_order_id))
+                for period, amount in sorted((await spend.budgets_of(conn, requester)).items())
+            ]
+            if check.out_order_id is not None:
+                await spend.commit_payment(conn, check.out_order_id, check.request_id, requester, check.amount, check.at)
+        return budget_reasons(check.amount, requester, budgets)
 
     @activity.defn
     async def record_trace_event(self, event: TraceEvent) -> bool:

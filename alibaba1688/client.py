@@ -33,7 +33,7 @@ from typing import Any, Literal, Self, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from . import apis, replies
+from . import apis, inquiries, replies
 from .apis import Api
 from .audit import OnCall
 from .envelope import unwrap_bare
@@ -880,6 +880,34 @@ class Alibaba1688Client:
             "remark": remark,
         }
         await self._call(apis.CANCEL_ORDER, params, replies.order_cancelled)
+
+    # --- buyer inquiries (alibaba1688/inquiries.py) ---------------------------------------------
+
+    async def post_buy_offer(
+        self, *, pr_id: str, subject: str, description: str, items: Sequence[Mapping[str, Any]],
+        login_ids: Sequence[str], quotation_expires_at: datetime,
+    ) -> str:
+        """Send one inquiry to the named sellers (``caigou.api.buyoffer.postBuyoffer``); its id.
+
+        ``pr_id`` is our RFQ id: an inquiry posted again with it is the same one (the simulator
+        answers the first id; for the real platform the caller looks before posting again)."""
+        params = {
+            "prId": pr_id, "subject": subject, "description": description or subject,
+            "gmtQuotationExpire": inquiries.platform_time(quotation_expires_at), "subBizType": "singlepurchase",
+            "sourceMethodType": "selectedmysupplier", "selectedmysupplier": "true",
+            "supplierLoginIds": list(login_ids), "includeTax": "true", "quoteHasPostFee": "true",
+            "allowPartOffer": "false", "visibleAfterEndQuote": "false", "items": [dict(i) for i in items],
+        }
+        return await self._call(inquiries.POST_BUY_OFFER, params, inquiries.buy_offer_posted)
+
+    async def list_quotations(self, buy_offer_id: str) -> list[inquiries.Quotation]:
+        """Every quotation received so far (``caigou.api.quotation.buyerGetQuotationListByBuyOfferId``)."""
+        return await self._call(inquiries.QUOTATION_LIST, {"buyOfferId": buy_offer_id}, inquiries.quotation_list)
+
+    async def close_buy_offer(self, buy_offer_id: str, reason: str) -> None:
+        """Stop taking quotations (``caigou.api.buyoffer.closeBuyOffer``)."""
+        params = {"buyOfferId": buy_offer_id, "closeReason": "other", "closeDesc": reason[:100]}
+        await self._call(inquiries.CLOSE_BUY_OFFER, params, inquiries.buy_offer_closed)
 
 
 def _without_none(mapping: Mapping[str, Any]) -> dict[str, Any]:

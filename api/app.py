@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import orders, purchase_requests, qc_screen
+from api import orders, purchase_requests, qc_screen, rfqs, stock_levels
 from api.endpoint import Services
 from api.openapi import document
 
@@ -32,6 +32,8 @@ def create_app(services: Services) -> Starlette:
             Route("/v1/openapi.json", openapi_json, methods=["GET"]),
             *purchase_requests.routes,
             *orders.routes,
+            *stock_levels.routes,
+            *rfqs.routes,
             *qc_screen.routes,
         ],
         exception_handlers={HTTPException: http_error},

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from activities.stock_reports import StockReceipt
 from api.roles import Action, roles_for
 from api.schemas import (
     Approved,
@@ -28,16 +29,21 @@ from api.schemas import (
     QcTaken,
     Started,
 )
+from api.rfqs import AwardBody, RfqStarted
 from domain.messages import ApproveInput, CancelInput
+from domain.quotation import RfqRequest
+from domain.rfq import AwardResult, RfqState
 from domain.progress import Stage
+from domain.replenishment import StockLevels
 from domain.request import PurchaseRequest
+from starter.replenish import BatchTimes
 
 VERSION = "1.0.0"
 _REF = "#/components/schemas/{model}"
 Mode = Literal["validation", "serialization"]
-_BODIES: list[type[BaseModel]] = [PurchaseRequest, ApproveInput, CancelInput, QcBody]
+_BODIES: list[type[BaseModel]] = [PurchaseRequest, ApproveInput, CancelInput, QcBody, StockLevels, RfqRequest, AwardBody]
 _ANSWERS: list[type[BaseModel]] = [Started, Error, ProcurementView, Page, Approved, Cancelled, OrdersAwaitingQc, QcTaken,
-                                   Health]
+                                   Health, StockReceipt, BatchTimes, RfqStarted, RfqState, AwardResult]
 
 
 def _schemas() -> tuple[dict[tuple[type[BaseModel], Mode], Any], dict[str, Any]]:
@@ -169,6 +175,59 @@ def document() -> dict[str, Any]:
                 parameters=[_path_parameter("order_id", "the 1688 order id (digits)")],
                 responses={"200": _ok(refs, QcTaken, "taken"), "404": _error("no open order with this id"),
                            "409": _error("refused by the order's validator (`reason`), or the order closed")},
+            ),
+        },
+        "/v1/stock-levels": {
+            "post": _operation(
+                refs, operation_id="sendStockLevels", summary="A store's stock levels from its POS",
+                description="SKUs at or below their reorder point (the store configuration, REPLENISHMENT_CONFIG) go "
+                            "to the store's replenishment workflow (signal-with-start), which gathers them for the "
+                            "batch window and starts one procurement for the batch; a SKU whose procurement is still "
+                            "running is not asked for again. The levels are recorded for the daily sweep.",
+                action=Action.STOCK_LEVELS, body=StockLevels,
+                responses={"202": _ok(refs, StockReceipt, "taken: the low SKUs, and the store's workflow when any"),
+                           "503": _error("replenishment is not configured, or Temporal or the ledger cannot be reached")},
+            ),
+        },
+        "/v1/replenishment-batches": {
+            "get": _operation(
+                refs, operation_id="listReplenishmentBatches", summary="Replenishment batches and their times",
+                description="Each batch that became a procurement, newest first, with the time from the first "
+                            "low-stock report to the last paid order (null until every order is paid).",
+                action=Action.READ_REPLENISHMENT,
+                parameters=[{"name": "store_id", "in": "query", "required": False, "schema": {"type": "string"}}],
+                responses={"200": _ok(refs, BatchTimes, "the batches")},
+            ),
+        },
+        "/v1/rfqs": {
+            "post": _operation(
+                refs, operation_id="startRfq", summary="Send a request for quotation to factories",
+                description="Idempotent by rfq_id: a second POST answers 200 with the RFQ that exists; no factory "
+                            "is asked twice. The deadline defaults to two hours (docs/rfq.md).",
+                action=Action.START, body=RfqRequest,
+                responses={"201": _ok(refs, RfqStarted, "started; Location names the new RFQ"),
+                           "200": _ok(refs, RfqStarted, "this rfq_id was started before")},
+            ),
+        },
+        "/v1/rfqs/{rfq_id}": {
+            "get": _operation(
+                refs, operation_id="getRfq", summary="The live state of one RFQ",
+                description="The factories asked, every quote (revisions included), the comparison with each "
+                            "factory's parts of the score or the reason it did not qualify, and the award.",
+                action=Action.READ, parameters=[_path_parameter("rfq_id", "the RFQ's rfq_id")],
+                responses={"200": _ok(refs, RfqState, "the state"), "404": _error("no such RFQ")},
+            ),
+        },
+        "/v1/rfqs/{rfq_id}/award": {
+            "post": _operation(
+                refs, operation_id="awardRfq", summary="Confirm (or refuse) the award of an RFQ waiting for a person",
+                description="Only when the winning total is above the RFQ's award_threshold. `supplier_id` picks "
+                            "another qualified factory; `reject` awards nobody. `by` defaults to the key's name.",
+                action=Action.APPROVE, body=AwardBody, body_required=False,
+                parameters=[_path_parameter("rfq_id", "the RFQ's rfq_id")],
+                responses={"200": _ok(refs, AwardResult, "taken: the procurement starts at once"),
+                           "404": _error("no such RFQ"),
+                           "409": _error("refused by the RFQ (not waiting for an award, unqualified factory)")},
             ),
         },
         "/v1/health": {

@@ -25,6 +25,8 @@ class Action(StrEnum):
     CANCEL = "cancel"
     LIST_QC = "list_orders_awaiting_qc"
     QC = "qc"
+    STOCK_LEVELS = "send_stock_levels"
+    READ_REPLENISHMENT = "read_replenishment_batches"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -34,6 +36,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CANCEL: frozenset({Role.ERP, Role.OPS}),
     Action.LIST_QC: frozenset({Role.WAREHOUSE, Role.OPS}),
     Action.QC: frozenset({Role.WAREHOUSE}),
+    Action.STOCK_LEVELS: frozenset({Role.POS}),
+    Action.READ_REPLENISHMENT: frozenset({Role.ERP, Role.POS, Role.OPS}),
 }
 
 

@@ -133,3 +133,84 @@ def price_rise(quoted: Decimal, actual: Decimal) -> Decimal:
     if quoted <= 0:
         return Decimal(1)
     return (actual - quoted) / quoted
+
+
+def planned_freight_of_part(previewed: Decimal, parts: list[PlacedPart], k: int) -> Decimal:
+    """The freight the plan allows order ``k`` of a create, anchored on the platform's preview.
+
+    The preview (``createOrder.preview``'s carriage) is 1688's own figure for exactly these lines
+    moments before the create, so it, not our freight model, is what the created order must match.
+    When 1688 splits the create, the parts together may charge what the preview said, however they
+    share it; past that, the first part holds the preview's freight and a further part none.
+    """
+    if len(parts) <= 1:
+        return Decimal(previewed)
+    charged = sum((Decimal(p.freight or 0) for p in parts), Decimal(0))
+    if charged <= Decimal(previewed) + Decimal("0.01"):
+        return Decimal(parts[k].freight or 0)
+    return Decimal(previewed) if k == 0 else Decimal(0)
+
+
+def order_differences(
+    planned: list[OrderLine],
+    quoted_unit_prices: dict[str, Decimal],
+    view: OrderView,
+    tolerance: Decimal,
+    *,
+    planned_freight: Decimal | None,
+    quoted_amount: Decimal,
+    prices_moved: bool = False,
+) -> list[str]:
+    """Where the order 1688 created differs from the plan, in words an approver can act on.
+
+    Unit prices are the drift rule's (``price_rise``); this is everything else that moves money or
+    goods: a planned line missing or with another quantity or SKU, an offer on the order that was
+    never planned, freight above the plan, and a total above the plan by more than the tolerance.
+    ``planned_freight`` is the preview's (``planned_freight_of_part``); without it (an order
+    planned before the preview was kept) the plan's total less its goods. The total is the
+    catch-all: named only when nothing else (``prices_moved``: the unit prices) explains it, so an
+    approver reads each cause once. An order cheaper than planned is no difference: it goes on and
+    the saving is traced. Entries 1688 does not describe (no offer id) are left to the total.
+    """
+    differences: list[str] = []
+    described = [e for e in view.entries if e.offer_id is not None]
+    matched: set[str] = set()
+    for line in planned:
+        same_offer = [e for e in described if e.offer_id == line.offer_id]
+        entry = next((e for e in same_offer if line.spec_id is None or e.spec_id in (None, line.spec_id)), None)
+        if entry is None:
+            if same_offer and line.spec_id is not None:
+                other = same_offer[0]
+                matched.add(other.entry_id)
+                differences.append(f"line {line.line_id}: SKU {other.spec_id} of offer {line.offer_id} on the order, "
+                                   f"SKU {line.spec_id} planned")
+            elif described:
+                differences.append(f"line {line.line_id}: offer {line.offer_id}"
+                                   + (f" (SKU {line.spec_id})" if line.spec_id else "") + " is not on the order")
+            continue
+        matched.add(entry.entry_id)
+        if entry.quantity != line.quantity:
+            differences.append(f"line {line.line_id}: {entry.quantity} pieces of offer {line.offer_id} on the order, "
+                               f"{line.quantity} planned")
+    for entry in described:
+        if entry.entry_id not in matched:
+            differences.append(f"offer {entry.offer_id}" + (f" (SKU {entry.spec_id})" if entry.spec_id else "")
+                               + f" x{entry.quantity} is on the order but was not planned")
+    if not all(l.line_id in quoted_unit_prices for l in planned):
+        return differences  # no planned figure for every line: money is left to the drift rule
+    goods = sum((Decimal(quoted_unit_prices[l.line_id]) * l.quantity for l in planned), Decimal(0))
+    if planned_freight is None:
+        if Decimal(quoted_amount) <= 0:
+            return differences
+        planned_freight = max(Decimal(quoted_amount) - goods, Decimal(0))
+    planned_freight = Decimal(planned_freight).quantize(Decimal("0.01"))
+    total = (goods + planned_freight).quantize(Decimal("0.01"))
+    # Freight has the drift rule's tolerance, on the order's planned total: an estimate a few fen
+    # off does not need a person, a seller who re-prices the carriage after the create does.
+    if view.freight is not None and Decimal(view.freight) - planned_freight > max(Decimal("0.01"), tolerance * total):
+        differences.append(f"freight {Decimal(view.freight):.2f} yuan on the order, {planned_freight:.2f} planned")
+    rise = price_rise(total, Decimal(view.total))
+    if not differences and not prices_moved and rise > tolerance:
+        differences.append(f"total {Decimal(view.total):.2f} yuan on the order, {total:.2f} planned "
+                           f"({rise * 100:.1f}% more)")
+    return differences

@@ -65,3 +65,6 @@ class SupplierOrderInput(BaseModel):
     quoted_unit_prices: dict[str, Yuan] = Field(default_factory=dict)  # line_id -> per unit, tax included
     config: ProcurementConfig = Field(default_factory=ProcurementConfig)
     resume: ShipmentResume | None = None  # set when this run continues a paid, travelling order
+    # The freight 1688 previewed for this order (domain/order.py planned_freight_of_part); None for
+    # orders planned before it was kept: the full order check then takes the plan's own freight.
+    planned_freight: Yuan | None = None

@@ -113,6 +113,8 @@ class RequestLine(BaseModel):
     max_moq: Annotated[Count, Field(gt=0)] | None = None
     category_id: Annotated[Count, Field(gt=0)] | None = None
     spec: Annotated[dict[SpecText, SpecText], Field(max_length=20)] = Field(default_factory=dict)
+    # Pinned to one 1688 offer (an RFQ's award): no search; that offer or nothing.
+    offer_id: Annotated[str, Field(pattern=r"^[0-9]{1,20}$")] | None = None
 
     @field_validator("price_max")
     @classmethod

@@ -54,3 +54,52 @@ async def paid_for_requester_in_month(pool: asyncpg.Pool, requester: str, day: d
 
 async def requester_of(pool: asyncpg.Pool, request_id: str) -> str | None:
     return await pool.fetchval("SELECT requester FROM purchase_requests WHERE request_id = $1", request_id)
+
+
+async def set_budget(pool: asyncpg.Pool, requester: str, period: str, amount: Decimal) -> None:
+    await pool.execute(
+        """INSERT INTO requester_budgets (requester, period, amount) VALUES ($1, $2, $3)
+           ON CONFLICT (requester, period) DO UPDATE SET amount = EXCLUDED.amount""", requester, period, amount)
+
+
+async def budgets_of(conn: asyncpg.Connection | asyncpg.Pool, requester: str) -> dict[str, Decimal]:
+    """The requester's budget per period: their own row, else the default ('*')."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT ON (period) period, amount FROM requester_budgets
+           WHERE requester IN ($1, '*') ORDER BY period, requester = '*'""", requester)
+    return {r["period"]: r["amount"] for r in rows}
+
+
+async def committed_since(conn: asyncpg.Connection | asyncpg.Pool, requester: str, since: datetime,
+                          excluding: str | None = None) -> Decimal:
+    """Money the requester's orders committed since ``since`` that 1688 has not shown back.
+
+    An order counts from its first payment check until it ends cancelled or failed (with 1688's
+    proof, once money may have moved: workflows/supplier_order.py) less the refunds completed so
+    far; ``excluding`` is the order asking now.
+    """
+    return await conn.fetchval(
+        """SELECT coalesce(sum(greatest(c.amount - coalesce(back.refunded, 0), 0)), 0)
+           FROM payment_commitments c
+           LEFT JOIN orders o USING (out_order_id)
+           LEFT JOIN LATERAL (SELECT sum(r.amount_refunded) AS refunded FROM refunds r
+                              WHERE o.order_id IS NOT NULL AND r.order_id = o.order_id) back ON true
+           WHERE c.requester = $1 AND c.committed_at >= $2 AND c.out_order_id IS DISTINCT FROM $3
+             AND coalesce(o.status, '') NOT IN ('cancelled', 'failed')""",
+        requester, since, excluding)
+
+
+async def commit_payment(conn: asyncpg.Connection, out_order_id: str, request_id: str, requester: str,
+                         amount: Decimal, at: datetime) -> None:
+    """The order's money counts from its first check; a later check (after a re-priced order was
+    approved) keeps that time and takes the newer amount."""
+    await conn.execute(
+        """INSERT INTO payment_commitments (out_order_id, request_id, requester, amount, committed_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (out_order_id) DO UPDATE SET amount = EXCLUDED.amount""",
+        out_order_id, request_id, requester, amount, at)
+
+
+async def lock_requester(conn: asyncpg.Connection, requester: str) -> None:
+    """Serialises budget checks per requester for the rest of the transaction."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('requester-budget:' || $1))", requester)

@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     qc_escalate_after: Duration = timedelta(hours=72)
     approval_timeout: Duration = timedelta(hours=48)
 
+    # Notifications (docs/notifications.md): the routes file (YAML: channels with their URLs and
+    # secrets, and which events go where); None means nobody is told. How often the outbox is read.
+    notification_routes: Path | None = None
+    notification_poll_interval: Duration = timedelta(seconds=2)
+    # Store replenishment (docs/replenishment.md): the per-store file (YAML) of reorder points,
+    # order-up-to quantities and 1688 keywords; how long a store's low SKUs are gathered into one
+    # procurement; how long a store may stay silent before the daily sweep looks at it.
+    replenishment_config: Path | None = None
+    replenishment_batch_window: Duration = timedelta(minutes=10)
+    replenishment_quiet_after: Duration = timedelta(hours=24)
+
     # --- running in a cluster (docs/deploy.md) -------------------------------------------------
     # Which task queues a `procure worker` serves: workflows (and ledger steps), 1688, or all.
     worker_role: str = "all"

@@ -82,6 +82,12 @@ def admin_routes(sim: Simulator) -> list[Route]:
             sim.market.catch_up()
             return JSONResponse([order_json(o) for o in sim.market.orders.values()])
 
+    async def inquiries(request: Request) -> JSONResponse:
+        from simulator.inquiries import snapshot
+
+        async with sim.lock:
+            return JSONResponse(snapshot(sim.market))
+
     async def payments(request: Request) -> JSONResponse:
         return JSONResponse([{"order_id": str(p.order_id), "amount": yuan_text(p.amount), "channel": p.channel,
                               "op_request_id": p.op_request_id, "paid_at": p.paid_at.isoformat()}
@@ -202,6 +208,7 @@ def admin_routes(sim: Simulator) -> list[Route]:
         Route("/_sim/payments", payments, methods=["GET"]),
         Route("/_sim/refunds", refunds, methods=["GET"]),
         Route("/_sim/calls", calls, methods=["GET"]),
+        Route("/_sim/inquiries", inquiries, methods=["GET"]),
         Route("/_sim/advance", advance, methods=["POST"]),
         Route("/_sim/faults", faults, methods=["GET", "POST"]),
         Route("/_sim/reset", reset, methods=["POST"]),

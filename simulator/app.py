@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from alibaba1688.signing import SIGNATURE_PARAM, sign
-from simulator import logistics, orders, payments, products, refunds
+from simulator import inquiries, logistics, orders, payments, products, refunds
 from simulator.catalog import Catalog, demo_catalog
 from simulator.clock import SimClock
 from simulator.faults import Faults, LostReplyResponse, malformed_response
@@ -73,6 +73,14 @@ APIS: dict[tuple[str, str], ApiSpec] = {
     (TRADE, "alibaba.trade.refund.returnGoods"): ApiSpec(refunds.return_goods, (
         "refundId", "logisticsCompanyNo", "freightBill")),
 }
+# Buyer inquiries and quotations (1688's procurement APIs; simulator/inquiries.py).
+CAIGOU = "cn.alibaba.open"
+APIS.update({
+    (CAIGOU, "caigou.api.buyoffer.postBuyoffer"): ApiSpec(inquiries.post_buy_offer, ("subject", "items", "gmtQuotationExpire")),
+    (CAIGOU, "caigou.api.quotation.buyerGetQuotationListByBuyOfferId"): ApiSpec(inquiries.quotation_list, ("buyOfferId",)),
+    (CAIGOU, "caigou.api.buyoffer.closeBuyOffer"): ApiSpec(inquiries.close_buy_offer, ("buyOfferId",)),
+})
+
 TOKEN_API = ("system.oauth2", "getToken")
 
 

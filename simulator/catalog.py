@@ -69,7 +69,25 @@ class MixBatch(_Model):
     min_quantity: int = Field(default=0, ge=0)
 
 
+class QuoteBehaviour(_Model):
+    """How a factory answers a buyer's inquiry (caigou.api.buyoffer.postBuyoffer); see
+    simulator/inquiries.py. ``answer``: quote once, quote twice (the second at
+    ``revise_after_minutes`` with ``revised_price_factor``), decline, or never answer."""
+
+    answer: Literal["quote", "twice", "decline", "never"] = "quote"
+    reply_after_minutes: float = Field(default=30.0, ge=0)
+    price_factor: Decimal = Field(default=Decimal("1"), gt=0)  # times the offer's tier price
+    revise_after_minutes: float = Field(default=60.0, ge=0)
+    revised_price_factor: Decimal = Field(default=Decimal("0.95"), gt=0)
+    lead_days: int = Field(default=10, ge=0)
+    capacity: int = Field(default=100_000, ge=0)
+    freight: Money = Decimal("0")
+    valid_days: int = Field(default=7, ge=0)
+    decline_reason: str = "产能已满"
+
+
 class SupplierBehaviour(_Model):
+    quote: QuoteBehaviour = QuoteBehaviour()
     ship_after_hours: float = Field(default=24.0, ge=0)
     stall_at: LogisticsStatus | None = None
     cancel_after_pay: bool = False

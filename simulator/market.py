@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from simulator import refunds
+from simulator.inquiries import Inquiries
 from simulator.catalog import Catalog, Offer, Supplier
 from simulator.clock import SimClock
 from simulator.logistics import apply_transition, next_transition
@@ -50,6 +51,7 @@ class Market:
         self._refund_seq = 0
         self._event_seq = 1000
         self.shipment_seq = 0
+        self.inquiries = Inquiries()
 
     # --- lookups -------------------------------------------------------------------------------
     def supplier_of(self, offer: Offer) -> Supplier:

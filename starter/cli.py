@@ -23,7 +23,7 @@ from temporalio.service import RPCError
 
 from domain.progress import Stage
 from domain.request import Identifier
-from starter import qc
+from starter import qc, replenish, rfq
 from starter.approve import approve, approve_input, approve_text
 from starter.authorize import authorize, authorize_input, authorized_text
 from starter.cancel import cancel, cancel_input, cancel_text
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     authorizing.add_argument("code", metavar="CODE", help="the `code` 1688 added to the app's callback address")
     authorizing.add_argument("--redirect-uri", default=None, metavar="URL",
                              help="the app's callback address, as in the authorisation link (default ALIBABA_REDIRECT_URI)")
+    rfq.add_arguments(commands.add_parser("rfq", help="request quotes from factories: start, status, award"))
     checking = commands.add_parser("compliance", help="supplier compliance: schedule the refresh, run it, show verdicts")
     checking.add_argument("action", choices=["schedule", "run", "show"],
                           help="schedule: create or update the Schedule (idempotent; for a cluster too); "
@@ -185,6 +186,27 @@ def build_parser() -> argparse.ArgumentParser:
     paying.add_argument("action", choices=["pause", "resume"])
     paying.add_argument("--reason", required=True, metavar="TEXT")
     paying.add_argument("--by", default=None, metavar="NAME")
+    budgeting = commands.add_parser(
+        "budgets", help="set or show a requester's budget over a period (every payment is checked against it)")
+    budget_commands = budgeting.add_subparsers(dest="action", required=True)
+    budget_set = budget_commands.add_parser("set", help="set the budget of a requester ('*': the default) for a period")
+    budget_set.add_argument("requester", metavar="REQUESTER")
+    budget_set.add_argument("period", metavar="PERIOD", help="week, month, quarter or year (UTC)")
+    budget_set.add_argument("amount", metavar="YUAN")
+    budget_show = budget_commands.add_parser("show", help="a requester's budgets, committed money and what is left")
+    budget_show.add_argument("requester", metavar="REQUESTER")
+
+    stock = commands.add_parser("stock-levels", help="a store's stock levels from its POS (the body of POST /v1/stock-levels)")
+    stock.add_argument("file", type=Path, metavar="FILE", help='JSON: {"store_id": ..., "levels": [{"sku", "on_hand", "sold_since_last"}]}')
+    stock.add_argument("--json", action="store_true")
+    replenish = commands.add_parser("replenish", help="store replenishment: check the store file, the daily sweep, batch times")
+    replenish_commands = replenish.add_subparsers(dest="replenish_command", required=True, metavar="SUBCOMMAND")
+    checking = replenish_commands.add_parser("check", help="validate a store configuration file (one message per bad row)")
+    checking.add_argument("file", type=Path, metavar="FILE")
+    replenish_commands.add_parser("schedule", help="create the daily sweep's Temporal Schedule (idempotent)")
+    timing = replenish_commands.add_parser("times", help="each batch and its time from low stock to paid orders")
+    timing.add_argument("--store", default=None, metavar="STORE_ID")
+    timing.add_argument("--json", action="store_true")
     return parser
 
 
@@ -281,6 +303,35 @@ async def _payments(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _budgets(args: argparse.Namespace, settings: Settings) -> int:
+    from starter.budgets import set_budget, show_budgets
+
+    if args.action == "set":
+        print(await set_budget(settings, args.requester, args.period, args.amount))
+    else:
+        print(await show_budgets(settings, args.requester))
+    return EXIT_OK
+
+
+async def _stock_levels(args: argparse.Namespace, settings: Settings) -> int:
+    print(await replenish.stock_levels_command(settings, args.file, args.json))
+    return EXIT_OK
+
+
+async def _replenish(args: argparse.Namespace, settings: Settings) -> int:
+    if args.replenish_command == "check":
+        print(replenish.check_command(args.file))
+    elif args.replenish_command == "schedule":
+        print(await replenish.schedule_command(settings))
+    else:
+        print(await replenish.times_command(settings, args.store, args.json))
+    return EXIT_OK
+
+
+async def _rfq(args: argparse.Namespace, settings: Settings) -> int:
+    return await rfq.run_rfq_command(args, settings, connect_temporal)
+
+
 async def _compliance(args: argparse.Namespace, settings: Settings) -> int:
     from starter import compliance
 
@@ -311,7 +362,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
-    "demo": _demo, "authorize": _authorize, "payments": _payments, "compliance": _compliance,
+    "demo": _demo, "authorize": _authorize, "payments": _payments, "budgets": _budgets,
+    "stock-levels": _stock_levels, "replenish": _replenish, "rfq": _rfq, "compliance": _compliance,
     "export": _export,
 }
 

@@ -367,6 +367,16 @@ def _tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
+async def _sweep_schedule(stack: Stack, settings: Settings) -> str:
+    """The replenishment sweep's daily Schedule, created once (docs/replenishment.md)."""
+    from temporalio.client import Client
+
+    from starter.replenish import ensure_sweep_schedule
+
+    created = await ensure_sweep_schedule(await Client.connect(stack.temporal_address), settings)
+    return f"Daily sweep     replenishment schedule {'created' if created else 'already there'}"
+
+
 async def run_up(options: StackOptions, settings: Settings, *, on_ready=None) -> int:
     """Start the stack, print where everything is, and keep it up until Ctrl-C or a child dies."""
     stack = Stack(options, settings)
@@ -377,6 +387,7 @@ async def run_up(options: StackOptions, settings: Settings, *, on_ready=None) ->
     await stack.start()
     try:
         print(stack.describe(), flush=True)
+        print(await _sweep_schedule(stack, settings), flush=True)
         if on_ready is not None:
             await on_ready(stack)
             return 0

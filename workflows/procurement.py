@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.basket import choose_basket
     from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
-    from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart
+    from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart, planned_freight_of_part
     from domain.order_plan import PlannedOrder, plan_orders
     from domain.procurement import ProcurementInput, SupplierOrderInput
     from domain.progress import (
@@ -44,6 +44,9 @@ with workflow.unsafe.imports_passed_through():
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
 BASKET_PATCH = "basket-choice-1"
+# A line may name its offer (an RFQ's award, workflows/rfq.py): only that offer is read. Histories
+# recorded before it never had such a line, and replay with the search as before.
+RFQ_PIN_PATCH = "rfq-pin-1"
 
 # Order statuses in which an order can still be cancelled without losing money.
 _CANCELLABLE = {OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT}
@@ -215,6 +218,13 @@ class ProcurementWorkflow:
 
     async def _gather_listings(self, line: RequestLine) -> None:
         """Search, then read the most promising offers, their sellers and their freight."""
+        if line.offer_id is not None and workflow.patched(RFQ_PIN_PATCH):
+            self._seen[line.line_id].add(line.offer_id)
+            listing = await self._listing(line, line.offer_id)
+            self._listings[line.line_id] = [listing] if listing is not None else []
+            if listing is None:
+                self._line(line.line_id).reason = f"the pinned offer {line.offer_id} could not be read on 1688"
+            return
         try:
             hits = await self._search(line, self._input.config.search_pages, "search")
         except ActivityError as error:
@@ -231,6 +241,8 @@ class ProcurementWorkflow:
     async def _search_again(self, line: RequestLine) -> int:
         """One more search round for a line whose candidates ran out (stock gone, offers closed):
         similar goods within the request's price range, offers not read before; how many came."""
+        if line.offer_id is not None and workflow.patched(RFQ_PIN_PATCH):
+            return 0  # a pinned line buys from its offer or not at all
         config = self._input.config
         try:
             hits = await self._search(line, 2 * config.search_pages, "search again:")
@@ -411,13 +423,15 @@ class ProcurementWorkflow:
             # 1688 split the purchase into several orders: each is paid, shipped and inspected on
             # its own, so each gets its own order workflow.
             groups = await self._lines_per_part(placed.all_parts(), ordered)
+            parts = placed.all_parts()
             outcomes = await asyncio.gather(*(
-                self._follow_part(planned, n, k, part, groups[part.order_id], order_lines)
-                for k, part in enumerate(placed.all_parts()) if groups[part.order_id]))
+                self._follow_part(planned, n, k, part, groups[part.order_id], order_lines,
+                                  planned_freight_of_part(Decimal(preview.freight), parts, k))
+                for k, part in enumerate(parts) if groups[part.order_id]))
             outcomes[0].lines += refused_lines
             return list(outcomes)
         part = PlacedPart(order_id=placed.order_id, total=placed.total, freight=placed.freight)
-        outcome = await self._follow_part(planned, n, 0, part, ordered, order_lines)
+        outcome = await self._follow_part(planned, n, 0, part, ordered, order_lines, Decimal(preview.freight))
         outcome.lines += refused_lines
         return [outcome]
 
@@ -438,7 +452,7 @@ class ProcurementWorkflow:
         return groups
 
     async def _follow_part(self, planned: PlannedOrder, n: int, k: int, part: PlacedPart, ordered: list,
-                           order_lines: list[OrderLine]) -> OrderOutcome:
+                           order_lines: list[OrderLine], planned_freight: Decimal) -> OrderOutcome:
         """Hand one 1688 order to its order workflow and wait for it to end."""
         request = self._input.request
         out_order_id = f"{self._state.workflow_id}-{n}" + (f".{k + 1}" if k else "")
@@ -469,7 +483,7 @@ class ProcurementWorkflow:
                 request_id=request.request_id, parent_workflow_id=self._state.workflow_id, order=snapshot,
                 approval_threshold=request.approval_threshold,
                 quoted_unit_prices={pl.line_id: (Decimal(pl.goods_total) + Decimal(pl.tax)) / pl.quantity for pl in ordered},
-                config=self._input.config,
+                config=self._input.config, planned_freight=planned_freight,
             ),
             id=workflow_id,
             static_summary=f"{request.request_id}: 1688 order {part.order_id} from {planned.supplier_id}, {part.total:.2f} yuan",

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import messages
     from domain.messages import ApproveInput, CancelInput, QcInput, QcResult
     from domain.order import (
-        CancelOrderRequest, CancelOrderResult, OrderView, PaymentRequest, PaymentResult, price_drift, price_rise,
+        CancelOrderRequest, CancelOrderResult, OrderView, PaymentRequest, PaymentResult, order_differences, price_drift, price_rise,
     )
     from domain.procurement import ShipmentResume, SupplierOrderInput
     from domain.progress import (
@@ -49,6 +49,8 @@ MONEY_PATCH = "money-at-the-edges-1"
 # Spend controls (issue 16): before every payment the ledger is asked for the kill switch and the
 # caps; a paused switch makes the payment wait, a cap it would pass sends it to an approver.
 SPEND_PATCH = "spend-controls-1"
+# The whole order is checked against the plan before paying: quantities, SKUs, freight, total.
+ORDER_CHECK_PATCH = "order-check-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
@@ -115,6 +117,7 @@ class SupplierOrderWorkflow:
     async def run(self, input: SupplierOrderInput) -> OrderOutcome:
         self._v2 = workflow.patched(MONEY_PATCH)
         self._spend = workflow.patched(SPEND_PATCH)
+        self._full_check = workflow.patched(ORDER_CHECK_PATCH)
         await self._publish()
         if input.resume is None:  # a run that continues as new was paid already
             outcome = await self._verify_approve_pay()
@@ -132,6 +135,11 @@ class SupplierOrderWorkflow:
         if view.freight is not None:
             order.freight = Decimal(view.freight)
         reasons = self._drift_reasons(view)
+        if self._full_check:
+            reasons += order_differences(
+                order.lines, {k: Decimal(v) for k, v in self._input.quoted_unit_prices.items()}, view,
+                self._input.config.price_drift_tolerance, planned_freight=self._input.planned_freight,
+                quoted_amount=Decimal(order.quoted_amount), prices_moved=bool(reasons))
         if self._v2:
             await self._price_notes(view)
         if self._spend:
@@ -214,7 +222,7 @@ class SupplierOrderWorkflow:
     async def _check_payment(self) -> PaymentClearance:
         order = self._order
         check = PaymentCheck(request_id=self._input.request_id, supplier_id=order.supplier_id, amount=order.amount,
-                             at=workflow.now())
+                             at=workflow.now(), out_order_id=order.out_order_id)
         return await record("check_payment", check, result_type=PaymentClearance,
                             summary=f"spend controls before paying order {order.order_id}") or PaymentClearance()
 

@@ -84,6 +84,7 @@ async def test_up_serves_everything_then_stops_cleanly_and_keeps_its_data(data_d
     try:
         text = "".join(stack.output)
         assert f"http://127.0.0.1:{stack.ui_port}" in text
+        assert "replenishment schedule created" in text  # the daily sweep (docs/replenishment.md)
 
         async with httpx.AsyncClient(timeout=10) as http:
             assert (await http.get(f"http://127.0.0.1:{stack.ui_port}/")).status_code == 200
@@ -111,6 +112,7 @@ async def test_up_serves_everything_then_stops_cleanly_and_keeps_its_data(data_d
         assert description.status is not None and description.status.name == "RUNNING"
         conn = await asyncpg.connect(pg_url)
         assert await conn.fetchval("SELECT count(*) FROM trace_events WHERE workflow_id = 'survives-restart'") == 1
+        assert "replenishment schedule already there" in "".join(stack.output)  # created once
         await conn.close()
         family = stack.family()
     finally:

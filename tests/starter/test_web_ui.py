@@ -39,8 +39,8 @@ from urllib.parse import quote, unquote_plus
 import psutil
 import pytest
 
-from workflows.procurement import BASKET_PATCH
-from workflows.supplier_order import MONEY_PATCH, SPEND_PATCH
+from workflows.procurement import BASKET_PATCH, RFQ_PIN_PATCH
+from workflows.supplier_order import MONEY_PATCH, ORDER_CHECK_PATCH, SPEND_PATCH
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 
 from domain.request import parse_purchase_request
@@ -481,5 +481,6 @@ def test_the_delivery_address_reads_in_the_ui_but_never_in_clear_outside_it(stac
     for p in raw_payloads:
         if encoding(p) == "json/plain" and not p["metadata"].get("type"):
             marker = json.loads(data(p))
-            assert set(marker) == {"id", "deprecated"} and marker["id"] in {MONEY_PATCH, BASKET_PATCH, SPEND_PATCH}, \
+            assert set(marker) == {"id", "deprecated"} and marker["id"] in {MONEY_PATCH, BASKET_PATCH, SPEND_PATCH, ORDER_CHECK_PATCH,
+                                                                          RFQ_PIN_PATCH}, \
                 f"a json/plain payload that is not a search attribute or a patch marker: {data(p)[:80]}"

@@ -1,5 +1,5 @@
 """Spend controls inside the payment step: the kill switch (pause with a payment pending, resume),
-the cap per supplier per day and the cap per requester per month."""
+the cap per supplier per day, the cap per requester per month and the requester's budgets."""
 
 from __future__ import annotations
 
@@ -75,3 +75,29 @@ async def test_a_payment_above_the_requesters_monthly_cap_waits_for_approval(tim
         state = await accept_all(stack, handle)
     assert state.stage == Stage.COMPLETED
     assert len(await stack.sim_get("payments")) == 1
+
+
+async def test_a_payment_above_the_requesters_budget_counts_money_that_may_have_moved(time_env, db_pool):
+    # store-17's monthly budget is 3000.00. An earlier order is still paying (its money may have
+    # moved: it counts); another was cancelled with 1688's proof (it does not).
+    await spend.set_budget(db_pool, "store-17", "month", Decimal("3000.00"))
+    await db_pool.execute("""INSERT INTO purchase_requests (request_id, workflow_id, requester, request, stage)
+                             VALUES ('PR-EARLIER', 'pr-PR-EARLIER', 'store-17', '{}', 'ORDERING')""")
+    for n, status, amount in ((1, "paying", "1000.00"), (2, "cancelled", "9000.00")):
+        await db_pool.execute("""INSERT INTO orders (out_order_id, workflow_id, request_id, supplier_id, status)
+                                 VALUES ($1, 'pr-PR-EARLIER', 'PR-EARLIER', 'b2b-Q', $2)""", f"pr-PR-EARLIER-{n}", status)
+        await db_pool.execute("""INSERT INTO payment_commitments (out_order_id, request_id, requester, amount, committed_at)
+                                 VALUES ($1, 'PR-EARLIER', 'store-17', $2, now())""", f"pr-PR-EARLIER-{n}", Decimal(amount))
+    async with procurement_stack(time_env, db_pool, CATALOG) as stack:
+        handle = await stack.start(request("PR-BUDGET", ("1", "纯棉T恤", 50)))
+        waiting = await stack.order_in_status(handle, "awaiting_approval")
+        assert waiting.approval.reasons == [
+            "requester store-17 would have 3350.00 yuan committed this month, above the monthly budget of 3000.00 "
+            "(1000.00 committed already, counting orders whose money may have moved)"]
+        assert await stack.sim_get("payments") == []
+        await handle.execute_update("approve", ApproveInput(by="li.manager"))
+        state = await accept_all(stack, handle)
+    assert state.stage == Stage.COMPLETED
+    assert len(await stack.sim_get("payments")) == 1
+    # The new order's money is committed too, for the next payment's check.
+    assert await db_pool.fetchval("SELECT sum(amount) FROM payment_commitments WHERE request_id = 'PR-BUDGET'") == Decimal("2350.00")
