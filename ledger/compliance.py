@@ -2,7 +2,8 @@
 
 The refresh writes one verdict per supplier (newest wins) and each alert at most once, keyed by
 `domain.compliance.Verdict.alert_key`, so running the refresh twice changes nothing the second
-time. Sourcing reads the verdicts back (`verdicts_of`).
+time; a new alert also queues an `alert` notification (migration 0009's outbox). Sourcing reads
+the verdicts back (`verdict_of`).
 """
 
 from __future__ import annotations
@@ -54,7 +55,19 @@ async def record_verdict(pool: asyncpg.Pool, verdict: Verdict, *, login_id: str,
                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (alert_key) DO NOTHING RETURNING alert_key""",
             verdict.alert_key, verdict.supplier_id, verdict.status.value, verdict.reason, run_id,
         )
-        return raised is not None
+        if raised is None:
+            return False
+        # Told where ops read alerts (docs/notifications.md routes the `alert` event type), once:
+        # queued in the same transaction as the alert row it announces.
+        who = company_name or login_id or verdict.supplier_id
+        await conn.execute(
+            """INSERT INTO notification_events (event_key, event_type, detail) VALUES ($1, 'alert', $2::jsonb)
+               ON CONFLICT (event_key) DO NOTHING""",
+            f"compliance:{verdict.alert_key}",
+            json.dumps({"text": f"供应商合规 Supplier compliance: {who} ({verdict.supplier_id}): {verdict.reason}",
+                        "supplier_id": verdict.supplier_id, "status": verdict.status.value}, ensure_ascii=False),
+        )
+        return True
 
 
 async def verdict_of(pool: asyncpg.Pool, supplier_id: str) -> asyncpg.Record | None:

@@ -64,6 +64,12 @@ async def test_expired_licence_is_alerted_once_and_excluded_from_the_next_procur
             ("b2b-1001", f"the supplier's business licence expired on {expired_on}")]
         assert await db_pool.fetchval(
             "SELECT status FROM supplier_compliance WHERE supplier_id = 'b2b-1001'") == "non_compliant"
+        # And people are told once, through the notification outbox.
+        told = await db_pool.fetch("SELECT event_type, detail->>'text' AS text FROM notification_events "
+                                   "WHERE event_key LIKE 'compliance:%'")
+        assert [(t["event_type"], t["text"]) for t in told] == [
+            ("alert", f"供应商合规 Supplier compliance: b2b-1001 公司 (b2b-1001): "
+                      f"the supplier's business licence expired on {expired_on}")]
 
         # The next procurement: A is excluded with the reason, B is chosen.
         second = await stack.start(request("PR-COMPLY-2", ("1", "纯棉T恤", 20)))
