@@ -73,10 +73,10 @@ async def ensure_schedule(client: Client, choice: ScheduleChoice) -> str:
         await client.create_schedule(SCHEDULE_ID, schedule)
         return "created"
     except ScheduleAlreadyRunningError:
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+        def replace(current: ScheduleUpdateInput) -> ScheduleUpdate:
             # The state (paused, notes) is the operator's: keep it, change only what we own.
             return ScheduleUpdate(schedule=Schedule(action=schedule.action, spec=schedule.spec,
-                                                    policy=schedule.policy, state=_.description.schedule.state))
+                                                    policy=schedule.policy, state=current.description.schedule.state))
 
         await client.get_schedule_handle(SCHEDULE_ID).update(replace)
         return "updated"

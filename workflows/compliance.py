@@ -19,7 +19,7 @@ from temporalio.common import Priority, RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.compliance import COMPLIANCE_WORKFLOW, ComplianceFacts, ComplianceInput, ComplianceReport, RecordVerdictInput, judge
+    from domain.compliance import COMPLIANCE_WORKFLOW, ComplianceFacts, ComplianceInput, ComplianceReport, RecordVerdictInput, Verdict, judge
     from workflows.steps import BUSINESS_REFUSALS, LEDGER_RETRY, failure_text, record
 
 # Priority keys run 1 (first) to 5 (last); 3 is the default every procurement step has.
@@ -49,7 +49,9 @@ class ComplianceRefreshWorkflow:
             retry_policy=LEDGER_RETRY, summary="suppliers to check")
         today = workflow.now().date()
         run_id = workflow.info().run_id
-        verdicts, alerts, failed = [], [], {}
+        verdicts: list[Verdict] = []
+        alerts: list[str] = []
+        failed: dict[str, str] = {}
         for n, supplier_id in enumerate(suppliers, 1):
             workflow.set_current_details(f"checking supplier {n} of {len(suppliers)}: `{supplier_id}`")
             try:

@@ -37,10 +37,15 @@ async def test_expired_licence_is_alerted_once_and_excluded_from_the_next_procur
         state = await stack.wait_for(lambda: _ordered(stack, first), "the first order")
         assert state.orders[0].supplier_id == "b2b-1001"
 
-        # Both suppliers are checked (one bought from, one a ranked candidate of a running
+        # A supplier we once bought from has since left 1688: it cannot be read, and the run goes on.
+        await db_pool.execute(
+            """INSERT INTO orders (out_order_id, workflow_id, request_id, supplier_id, status)
+               VALUES ('old-1', 'pr-OLD', 'OLD', 'b2b-gone', 'success')""")
+
+        # The others are checked (one bought from, one a ranked candidate of a running
         # procurement); all valid: no alert.
         report = await _refresh(stack)
-        assert report.checked == 2 and not report.failed
+        assert report.checked == 3 and list(report.failed) == ["b2b-gone"]
         assert {v.status for v in report.verdicts} == {ComplianceStatus.COMPLIANT}
         assert report.alerts_raised == []
 
