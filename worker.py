@@ -34,6 +34,7 @@ from temporalio.common import MetricMeter, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.call_quota import SharedCallQuota
+from activities.compliance import ComplianceActivities, ComplianceLedgerActivities, LicenceRegister, LowPriorityQuota
 from activities.api_audit import ApiAudit
 from activities.inquiry import InquiryActivities
 from activities.ledger import LedgerActivities
@@ -58,6 +59,7 @@ from runtime.settings import WORKER_ROLES, Settings, SettingsError, load_setting
 from runtime.tracing import flush_traces, tracing_interceptors
 from starter.replenish import replenishment_setup
 from workflows import search_attributes, versioning
+from workflows.compliance import ComplianceRefreshWorkflow
 from workflows.procurement import ProcurementWorkflow
 from workflows.replenishment import ReplenishmentSweepWorkflow, StoreReplenishmentWorkflow
 from workflows.rfq import RfqWorkflow
@@ -68,16 +70,19 @@ log = logging.getLogger("worker")
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 WORKFLOWS = [ProcurementWorkflow, SupplierOrderWorkflow, StoreReplenishmentWorkflow, ReplenishmentSweepWorkflow,
-             RfqWorkflow]
+             RfqWorkflow, ComplianceRefreshWorkflow]
 # Activities beat while they run, so a killed worker's steps are retried after their heartbeat timeout.
 # A ledger write refused for its content fails once, typed (activities/ledger_rejections.py).
 INTERCEPTORS = [KeepBeating(), LedgerRejections()]
 
 
 def alibaba_client(settings: Settings, pool: asyncpg.Pool, audit: ApiAudit,
-                   meter: MetricMeter = MetricMeter.noop) -> Alibaba1688Client:
+                   meter: MetricMeter = MetricMeter.noop, *, low_priority: bool = False) -> Alibaba1688Client:
+    """The 1688 client; ``low_priority`` for the compliance refresh, whose calls take only idle
+    turns of the shared quota (activities/compliance.py)."""
     app_key, app_secret, access_token, refresh_token = settings.alibaba_credentials()
-    quota = SharedCallQuota(pool, app_key, settings.alibaba_calls_per_minute)
+    quota = (LowPriorityQuota(pool, app_key, settings.alibaba_calls_per_minute) if low_priority
+             else SharedCallQuota(pool, app_key, settings.alibaba_calls_per_minute))
     # Tokens live in PostgreSQL, shared by every worker and replaced by `procure authorize`; the
     # environment's only seed an empty store.
     from ledger.credentials import CredentialStore, TokenCipher
@@ -113,10 +118,12 @@ def alibaba_activities(client: Alibaba1688Client, pool: asyncpg.Pool | None = No
 
 def ledger_activities(pool: asyncpg.Pool) -> list:
     ledger = LedgerActivities(pool)
+    compliance = ComplianceLedgerActivities(pool)
     return [
         ledger.record_trace_event, ledger.record_request, ledger.record_stage, ledger.record_sourcing,
         ledger.record_order, ledger.record_supplier_outcome, ledger.load_supplier_history, ledger.record_refund,
         ledger.check_payment, RfqLedgerActivities(pool).record_rfq,
+        compliance.list_suppliers_to_check, compliance.record_compliance,
     ]
 
 
@@ -134,6 +141,11 @@ def notification_routes(settings: Settings) -> NotificationRoutes | None:
         return load_routes(settings.notification_routes)
     except RoutesError as error:
         raise SettingsError([f"NOTIFICATION_ROUTES: {p}" for p in error.problems]) from None
+
+
+def compliance_activities(client: Alibaba1688Client, pool: asyncpg.Pool, register: LicenceRegister | None) -> list:
+    """The compliance refresh's 1688 step, with its own low-priority client (worker.run)."""
+    return [ComplianceActivities(client, pool, register).refresh_supplier]
 
 
 def workflow_name(cls: type) -> str:
@@ -165,6 +177,7 @@ def build_workers(
     alibaba: Alibaba1688Client | None,
     *,
     procurement: bool = True,
+    compliance: list | None = None,
 ) -> list[Worker]:
     common = dict(
         interceptors=INTERCEPTORS,
@@ -190,7 +203,7 @@ def build_workers(
             Worker(
                 client,
                 task_queue=settings.alibaba_task_queue,
-                activities=alibaba_activities(alibaba, pool),
+                activities=alibaba_activities(alibaba, pool) + (compliance or []),
                 # Server-side and task-queue-wide: all workers together stay inside the quota.
                 max_task_queue_activities_per_second=settings.alibaba_calls_per_second,
                 **common,
@@ -250,12 +263,19 @@ async def run(settings: Settings, *, procurement: bool = True, alibaba: bool = T
         stack.push_async_callback(pool.close)
         client = await connect_temporal(settings, runtime=telemetry, interceptors=tracing_interceptors(settings, service))
         gateway = None
+        compliance: list | None = None
         if alibaba:
             audit = ApiAudit(pool)
             stack.push_async_callback(audit.aclose)  # before the pool closes
             gateway = alibaba_client(settings, pool, audit, meter)
             stack.push_async_callback(gateway.aclose)
-        workers = build_workers(client, settings, pool, gateway, procurement=procurement)
+            quiet = alibaba_client(settings, pool, audit, meter, low_priority=True)
+            stack.push_async_callback(quiet.aclose)
+            register = LicenceRegister(settings.licence_register_url) if settings.licence_register_url else None
+            if register is not None:
+                stack.push_async_callback(register.aclose)
+            compliance = compliance_activities(quiet, pool, register)
+        workers = build_workers(client, settings, pool, gateway, procurement=procurement, compliance=compliance)
         running = [asyncio.create_task(w.run(), name=f"worker {w.task_queue}") for w in workers]
         extras: list[asyncio.Task] = []
         if routes is not None:

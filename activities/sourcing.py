@@ -20,10 +20,12 @@ from temporalio.exceptions import ApplicationError
 from activities.gateway import GatewayActivities
 from alibaba1688 import Alibaba1688Client
 from alibaba1688 import models as api
+from domain.compliance import ComplianceStatus
 from domain.offer import Offer, PriceTier, Sku
 from domain.regions import destination_codes
 from domain.search import FreightQuery, FreightQuote, OfferFacts, OfferHit, SearchQuery, SearchResult
 from domain.supplier import MixBatchRule, SupplierProfile
+from ledger import compliance as ledger_compliance
 from ledger import supplier_profiles
 
 log = logging.getLogger(__name__)
@@ -134,16 +136,32 @@ class SourcingActivities(GatewayActivities):
 
     @activity.defn
     async def fetch_supplier(self, supplier_id: str) -> SupplierProfile:
-        """The seller behind an open id: from the ledger while fresh, else from 1688 (then kept)."""
+        """The seller behind an open id: from the ledger while fresh, else from 1688 (then kept),
+        with what the last compliance refresh found (licence expiry, a lapsed permit)."""
         if self._pool is not None:
             cached = await supplier_profiles.fresh_profile(self._pool, supplier_id, self._profile_ttl)
             if cached is not None:
-                return SupplierProfile.model_validate(cached)
+                return await self._with_compliance(SupplierProfile.model_validate(cached))
         seller = await self._call(self._client.get_seller(supplier_id))
         profile = supplier_from_seller(seller, await self._years_of(supplier_id))
         if self._pool is not None:
             await supplier_profiles.store_profile(self._pool, supplier_id, profile.model_dump(mode="json"))
-        return profile
+        return await self._with_compliance(profile)
+
+    async def _with_compliance(self, profile: SupplierProfile) -> SupplierProfile:
+        # The exclusion itself is a domain rule (domain/eligibility.py): the profile only carries
+        # the facts, so no workflow changes and recorded histories replay as before.
+        if self._pool is None:
+            return profile
+        verdict = await ledger_compliance.verdict_of(self._pool, profile.supplier_id)
+        if verdict is None:
+            return profile
+        update: dict[str, object] = {}
+        if verdict["license_expires_on"] is not None:
+            update["license_expires_on"] = verdict["license_expires_on"]
+        if verdict["status"] == ComplianceStatus.NON_COMPLIANT.value:
+            update["compliance_problem"] = verdict["reason"]
+        return profile.model_copy(update=update) if update else profile
 
     @activity.defn
     async def estimate_freight(self, query: FreightQuery) -> FreightQuote | None:

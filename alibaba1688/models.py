@@ -135,6 +135,13 @@ class OfferDetail(_Model):
     """The seller (``sellerOpenId``); the detail names no member id."""
     company_name: str | None = None
     seller: SellerData | None = None
+    description: str | None = None
+    images: list[str] = []
+    """``productImage.images``: URLs (the published sample holds a placeholder word; kept as sent)."""
+    attributes: dict[str, str] = {}
+    """``productAttribute``: name -> value (the first value of a repeated name)."""
+    weight_grams: float | None = None
+    """``productShippingInfo.weight``; the platform states no unit (docs/export.md)."""
     tax_rate: Decimal | None = None
     """VAT-invoice surcharge rate: the platform publishes none (``invoiceInfo`` only says which
     invoices the seller issues), so this stays ``None``; kept for callers that set it."""

@@ -107,7 +107,29 @@ def offer_detail(body: Any, status: int) -> models.OfferDetail:
         seller_open_id=detail.seller_open_id,
         company_name=detail.company_name,
         seller=_seller(detail.seller_data_info),
+        description=detail.description,
+        images=_images(detail.product_image),
+        attributes=_attributes(detail.product_attribute),
+        weight_grams=detail.product_shipping_info.weight if detail.product_shipping_info else None,
     )
+
+
+def _images(image: wire.ProductImage | None) -> list[str]:
+    """The gallery, then the white-background image (marketplaces like one as a main image)."""
+    if image is None:
+        return []
+    urls = [url for url in image.images if url]
+    if image.white_image and image.white_image not in urls:
+        urls.append(image.white_image)
+    return urls
+
+
+def _attributes(rows: list[wire.ProductAttribute]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for row in rows:
+        if row.attribute_name and row.value and row.attribute_name not in found:
+            found[row.attribute_name] = row.value
+    return found
 
 
 def freight_estimate(body: Any, status: int) -> models.FreightEstimate:

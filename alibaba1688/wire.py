@@ -241,6 +241,22 @@ class SellerMixSetting(Wire):
     mix_number: int | None = None
 
 
+class ProductImage(Wire):
+    images: list[str] = Field(default_factory=list)
+    white_image: OptText = None
+
+
+class ProductAttribute(Wire):
+    attribute_name: OptText = None
+    value: OptText = None
+
+
+class ShippingInfo(Wire):
+    # The published sample gives 200.0 with a 1 x 2 x 3 size and states no unit; read as grams
+    # (docs/export.md says so, and the export refuses a weight it cannot read).
+    weight: float | None = None
+
+
 class ProductDetail(Wire):
     offer_id: IdText
     subject: str
@@ -253,6 +269,10 @@ class ProductDetail(Wire):
     seller_open_id: OptText = None
     company_name: OptText = None
     seller_data_info: DetailSellerData | None = None
+    description: OptText = None
+    product_image: ProductImage | None = None
+    product_attribute: list[ProductAttribute] = Field(default_factory=list)
+    product_shipping_info: ShippingInfo | None = None
 
 
 class FreightResult(Wire):

@@ -27,6 +27,7 @@ class ExclusionCode(StrEnum):
     FREIGHT_UNKNOWN = "freight_unknown"
     SUPPLIER_BLOCKED = "supplier_blocked"
     LICENCE_EXPIRED = "licence_expired"
+    SUPPLIER_NON_COMPLIANT = "supplier_non_compliant"
     SUPPLIER_YEARS = "supplier_years"
     SUPPLIER_REPURCHASE_RATE = "supplier_repurchase_rate"
     SUPPLIER_ON_TIME_SHIP_RATE = "supplier_on_time_ship_rate"
@@ -48,6 +49,7 @@ LABELS: dict[ExclusionCode, str] = {
     ExclusionCode.FREIGHT_UNKNOWN: "freight not known",
     ExclusionCode.SUPPLIER_BLOCKED: "supplier blocked",
     ExclusionCode.LICENCE_EXPIRED: "supplier licence expired",
+    ExclusionCode.SUPPLIER_NON_COMPLIANT: "supplier not compliant",
     ExclusionCode.SUPPLIER_YEARS: "supplier too new on 1688",
     ExclusionCode.SUPPLIER_REPURCHASE_RATE: "supplier repurchase rate too low",
     ExclusionCode.SUPPLIER_ON_TIME_SHIP_RATE: "supplier ships late too often",
@@ -236,6 +238,8 @@ def supplier_exclusions(
             code=ExclusionCode.LICENCE_EXPIRED,
             message=f"the supplier's business licence expired on {supplier.license_expires_on.isoformat()}",
         ))
+    elif supplier.compliance_problem:
+        reasons.append(Exclusion(code=ExclusionCode.SUPPLIER_NON_COMPLIANT, message=supplier.compliance_problem[:200]))
     if supplier.years < policy.min_years:
         reasons.append(Exclusion(
             code=ExclusionCode.SUPPLIER_YEARS,

@@ -73,6 +73,10 @@ class SupplierProfile(BaseModel):
     province: str = ""
     city: str = ""
     mix_batch: MixBatchRule | None = None
+    compliance_problem: str | None = None
+    """Why the last compliance refresh found the supplier non-compliant (workflows/compliance.py),
+    beyond an expired licence, which `license_expires_on` already carries; None when compliant
+    or never checked."""
 
     def credit_rank(self) -> int | None:
         """'L3' -> 3; None when the level is missing or not one of L1..L5."""

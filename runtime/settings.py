@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     # Seals the 1688 tokens in PostgreSQL; None means a key derived from the app secret.
     token_encryption_key: SecretStr | None = None
     alibaba_calls_per_minute: int = Field(default=600, gt=0, le=100_000)
+    # Supplier compliance (docs/compliance.md): where licences and permits are read (None: the
+    # local simulator's register), how often the refresh runs, and how late a missed run may start.
+    compliance_licence_register_url: str | None = None
+    compliance_every: Duration = timedelta(days=1)
+    compliance_catchup_window: Duration = timedelta(hours=12)
+    # `procure export`'s translation plug-in, package.module:factory (None: the offline glossary).
+    export_translator: str | None = None
 
     # A URL may carry a password, so it is a secret too. None means the embedded PostgreSQL.
     database_url: SecretStr | None = None
@@ -231,6 +238,15 @@ class Settings(BaseSettings):
         if self.alibaba_gateway_url is not None:
             return self.alibaba_gateway_url
         return f"http://127.0.0.1:{self.simulator_port}/openapi/"
+
+    @property
+    def licence_register_url(self) -> str | None:
+        """None against the real gateway without a register: licences are then unknown."""
+        if self.compliance_licence_register_url is not None:
+            return self.compliance_licence_register_url
+        if not self.uses_simulator:
+            return None
+        return f"http://127.0.0.1:{self.simulator_port}/licence-register/v1/"
 
     def alibaba_app(self) -> tuple[str, SecretStr]:
         """App key and app secret: all `procure authorize` needs (it obtains the tokens)."""

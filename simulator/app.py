@@ -104,6 +104,7 @@ class Simulator:
         self.ticker_interval: float | None = None  # set by simulator.server.serve
         self._reset_gateway()
         from simulator.admin import admin_routes  # admin needs the Simulator type; import late
+        from simulator.licence_register import licence_routes
 
         routes = [
             Route("/openapi/param2/1/{namespace}/{api}/{app_key}", self._gateway, methods=["POST"]),
@@ -111,6 +112,7 @@ class Simulator:
             Route("/openapi/http/1/{namespace}/{api}/{app_key}", self._oauth_http, methods=["POST"]),
             Route("/http/1/{namespace}/{api}/{app_key}", self._oauth_http, methods=["POST"]),
             *admin_routes(self),
+            *licence_routes(self),
         ]
         self.app = Starlette(routes=routes, lifespan=self._lifespan)
 

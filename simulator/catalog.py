@@ -107,6 +107,13 @@ class SupplierBehaviour(_Model):
     discount: Money = Field(default=Decimal("0"), ge=0)
 
 
+class SupplierPermit(_Model):
+    """A production or trade permit, as the licence register states it (simulator/licence_register.py)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    expires_on: date | None = None
+
+
 class Supplier(_Model):
     member_id: str = Field(min_length=1)
     # What search rows and product detail call the seller (sellerOpenId), and what
@@ -121,6 +128,7 @@ class Supplier(_Model):
     dispute_rate: Rate
     credit_level: str = "L1"
     license_expires_on: date
+    permits: list[SupplierPermit] = []
     province: str
     city: str
     category_name: str = ""
@@ -193,6 +201,11 @@ class Offer(_Model):
     # warehouses is split by the platform into one order per warehouse (multiOrders); unset
     # offers share one default warehouse, so catalogs without it never split.
     warehouse: str | None = Field(default=None, min_length=1)
+    # What a listing shows beyond the trade figures (served in product detail; `procure export`).
+    description: str = ""
+    images: list[str] = []
+    attributes: dict[str, str] = {}
+    weight_grams: float | None = Field(default=None, gt=0)
     behaviour: OfferBehaviour = OfferBehaviour()
 
     def sku_id(self, index: int) -> int:

@@ -119,6 +119,11 @@ def _offer(rng: random.Random, offer_id: int, supplier_id: str, category: Catego
         "unit": category.unit, "min_order_quantity": moq, "price_ranges": tiers, "skus": skus, "freight": freight,
         "tax_rate": rng.choice(("0.00", "0.03", "0.06", "0.13")), "month_sold": rng.randint(0, 20000),
         "behaviour": {"stock_at_order": 0 if rng.random() < 0.03 else None},
+        # What a listing needs (`procure export`), derived without drawing from rng so a seed
+        # keeps giving the catalog it gave before these fields existed.
+        "description": f"{subject}，工厂直供，品质保证",
+        "attributes": {"产地": "中国"},
+        "weight_grams": 100 + (offer_id % 9) * 50,
     }
 
 

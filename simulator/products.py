@@ -200,8 +200,10 @@ def product_detail(market: Market, params: Params) -> Reply:
         "minOrderQuantity": offer.min_order_quantity,
         "batchNumber": 1,
         "soldOut": str(offer.month_sold),
-        "productImage": {"images": [_image(offer)], "whiteImage": ""},
-        "productAttribute": [],
+        "description": offer.description,
+        "productImage": {"images": offer.images or [_image(offer)], "whiteImage": ""},
+        "productAttribute": [{"attributeId": _attribute_id(k), "attributeName": k, "value": v}
+                             for k, v in offer.attributes.items()],
         "productSaleInfo": {
             "amountOnSale": sum(s["amountOnSale"] for s in skus),
             "quoteType": quote_type(offer),
@@ -211,6 +213,7 @@ def product_detail(market: Market, params: Params) -> Reply:
         },
         "productSkuInfos": skus,
         "productShippingInfo": {"sendGoodsAddressText": f"{supplier.province} {supplier.city}",
+                                **({"weight": offer.weight_grams} if offer.weight_grams else {}),
                                 "shippingTimeGuarantee": _ship_guarantee(supplier)},
         "sellerMixSetting": {"generalHunpi": mix is not None,
                              "mixAmount": whole_yuan_up(mix.min_amount) if mix else 0,

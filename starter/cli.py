@@ -163,6 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
     authorizing.add_argument("--redirect-uri", default=None, metavar="URL",
                              help="the app's callback address, as in the authorisation link (default ALIBABA_REDIRECT_URI)")
     rfq.add_arguments(commands.add_parser("rfq", help="request quotes from factories: start, status, award"))
+    checking = commands.add_parser("compliance", help="supplier compliance: schedule the refresh, run it, show verdicts")
+    checking.add_argument("action", choices=["schedule", "run", "show"],
+                          help="schedule: create or update the Schedule (idempotent; for a cluster too); "
+                               "run: start a refresh now; show: verdicts and alerts from the ledger")
+    checking.add_argument("--every", default=None, metavar="DURATION",
+                          help="with schedule: how often (e.g. 1d, 12h; default COMPLIANCE_EVERY, 1d)")
+    checking.add_argument("--json", action="store_true", help="with show: JSON")
+    exporting = commands.add_parser(
+        "export", help="received goods as Amazon / Shopee bulk-upload files (docs/export.md)")
+    exporting.add_argument("request_ids", nargs="+", metavar="REQUEST_ID")
+    exporting.add_argument("--to", nargs="+", choices=["amazon", "shopee"], default=["amazon", "shopee"],
+                           help="which marketplaces (default both)")
+    exporting.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the files are written")
+    exporting.add_argument("--margin", required=True, metavar="FRACTION", help="0.35 adds 35%% to the landed cost")
+    exporting.add_argument("--exchange-rate", required=True, metavar="RATE", help="listing currency per yuan, e.g. 0.14")
+    exporting.add_argument("--currency", default="USD", metavar="CODE", help="ISO code of the listing currency (USD)")
+    exporting.add_argument("--brand", default="Generic", help="brand name on the listings (Generic)")
+    exporting.add_argument("--require-attribute", action="append", default=[], metavar="NAME",
+                           help="a product attribute every good must have (as 1688 names it, e.g. 材质); repeatable")
     paying = commands.add_parser("payments", help="pause or resume every payment (the kill switch)")
     paying.add_argument("action", choices=["pause", "resume"])
     paying.add_argument("--reason", required=True, metavar="TEXT")
@@ -313,6 +332,29 @@ async def _rfq(args: argparse.Namespace, settings: Settings) -> int:
     return await rfq.run_rfq_command(args, settings, connect_temporal)
 
 
+async def _compliance(args: argparse.Namespace, settings: Settings) -> int:
+    from starter import compliance
+
+    if args.action == "show":
+        print(await compliance.show(settings, as_json=args.json))
+        return EXIT_OK
+    every = compliance.every_input(args.every)
+    client = await connect_temporal(settings)
+    choice = compliance.ScheduleChoice.from_settings(settings, every)
+    outcome = await compliance.ensure_schedule(client, choice)
+    print(compliance.describe_choice(choice, outcome))
+    if args.action == "run":
+        await compliance.run_now(client)
+        print("a refresh was started; `procure compliance show` lists what it found")
+    return EXIT_OK
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from starter.export_command import run_export
+
+    return await run_export(args, settings)
+
+
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo reads its own settings: it sets short timers and the simulator first.
     return await run_demo(args, _stack_options)
@@ -321,7 +363,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
     "start": _start, "status": _status, "list": _list, "qc": _qc, "approve": _approve, "cancel": _cancel,
     "demo": _demo, "authorize": _authorize, "payments": _payments, "budgets": _budgets,
-    "stock-levels": _stock_levels, "replenish": _replenish, "rfq": _rfq,
+    "stock-levels": _stock_levels, "replenish": _replenish, "rfq": _rfq, "compliance": _compliance,
+    "export": _export,
 }
 
 

@@ -87,6 +87,7 @@ class Stack:
         self.postgres: EmbeddedPostgres | None = None
         self.database_url: str | None = None
         self.first_ops_key: str | None = None
+        self.compliance_schedule: str | None = None
 
     @property
     def temporal_address(self) -> str:
@@ -163,6 +164,7 @@ class Stack:
             if self.encrypted:
                 await self._start_codec_server()
             await self._start_temporal()
+            await self._ensure_compliance_schedule()
             if self.settings.uses_simulator:
                 await self._start_simulator()
                 await self._start_push_receiver()
@@ -220,6 +222,17 @@ class Stack:
             *opts.extra_temporal_args,
         )
         await self._wait_until("temporal", self._temporal_ready, timeout=30)
+
+    async def _ensure_compliance_schedule(self) -> None:
+        # Idempotent: every `procure up` brings the Schedule to the current settings
+        # (docs/compliance.md); a cluster runs `procure compliance schedule` once instead.
+        from runtime.connection import connect_temporal
+        from starter.compliance import ScheduleChoice, describe_choice, ensure_schedule
+
+        settings = self.settings.model_copy(update={"temporal_address": self.temporal_address})
+        client = await connect_temporal(settings)
+        choice = ScheduleChoice.from_settings(settings)
+        self.compliance_schedule = describe_choice(choice, await ensure_schedule(client, choice))
 
     async def _temporal_ready(self) -> bool:
         from temporalio.client import Client
@@ -328,6 +341,8 @@ class Stack:
             lines.append(f"HTTP API        {self.api_url}/v1  (OpenAPI {self.api_url}/v1/openapi.json)")
             lines.append(f"QC screen       {self.api_url}/qc/")
             lines.append(f"First ops key   {self.first_ops_key}  (shown once; more: procure api-key create)")
+        if self.compliance_schedule:
+            lines.append(f"Compliance      {self.compliance_schedule}")
         lines.append(f"Logs            {self.data_dir / 'logs'}")
         return "\n".join(lines)
 

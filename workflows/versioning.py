@@ -24,6 +24,7 @@ from __future__ import annotations
 from temporalio.common import VersioningBehavior
 
 from domain import messages, replenishment
+from domain.compliance import COMPLIANCE_WORKFLOW
 
 BEHAVIOUR: dict[str, VersioningBehavior] = {
     messages.PROCUREMENT_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
@@ -33,6 +34,8 @@ BEHAVIOUR: dict[str, VersioningBehavior] = {
     replenishment.SWEEP_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
     # An RFQ lives hours (a deadline, then an award); it follows the others so one worker runs all.
     "RfqWorkflow": VersioningBehavior.AUTO_UPGRADE,
+    # A refresh lives minutes; auto-upgraded like the others, since one worker serves them all.
+    COMPLIANCE_WORKFLOW: VersioningBehavior.AUTO_UPGRADE,
 }
 
 

@@ -37,7 +37,8 @@ from domain.procurement import ProcurementConfig, ProcurementInput, Timing
 from domain.progress import OrderSnapshot, ProcurementState
 from domain.request import PurchaseRequest
 from simulator import SimClock, Simulator, parse_catalog
-from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, ledger_activities
+from activities.compliance import LicenceRegister
+from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, compliance_activities, ledger_activities
 
 T = TypeVar("T")
 
@@ -167,8 +168,10 @@ def catalog_with(suppliers: list[dict[str, Any]], offers: list[dict[str, Any]], 
 @asynccontextmanager
 async def procurement_stack(
     env: WorkflowEnvironment, pool: asyncpg.Pool, catalog: dict[str, Any], *, timing: Timing | None = None,
-    start_clock=None, details_per_line: int | None = None,
+    start_clock=None, details_per_line: int | None = None, compliance: bool = False,
 ) -> AsyncIterator[Stack]:
+    """``compliance``: sourcing reads the ledger (profile cache, compliance verdicts) and the 1688
+    worker also runs the compliance refresh's step against the simulator's licence register."""
     client = env.client
     # Tokens are issued on the simulator's clock: start it where Temporal's clock starts (now).
     clock = SimClock.frozen(start_clock or datetime.now(timezone.utc))
@@ -197,7 +200,10 @@ async def procurement_stack(
     async with gateway, httpx.AsyncClient(transport=transport, base_url="http://sim") as admin:
         async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool),
                           interceptors=[follow, *INTERCEPTORS]), \
-                Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway),
+                Worker(client, task_queue=alibaba_queue,
+                       activities=(alibaba_activities(gateway, pool) + compliance_activities(
+                           gateway, pool, LicenceRegister("http://sim/licence-register/v1/", transport=transport))
+                           if compliance else alibaba_activities(gateway)),
                        interceptors=[follow, *INTERCEPTORS]):
             yield Stack(client=client, sim=sim, admin=admin, pool=pool, task_queue=queue, config=config,
                         pass_time=pass_time, follow=follow, time_skipping=env.supports_time_skipping)
