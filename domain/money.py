@@ -18,7 +18,7 @@ FEN = Decimal("0.01")
 
 # The bound keeps absurd inputs (1E+999999) out of arithmetic where they would raise or
 # allocate. It sits far above any real amount so that sums and products of bounded inputs (unit
-# prices below 1E9 times quantities below 1E7, over 200 lines) always fit.
+# prices below 1E9 times quantities below 1E7, over 500 lines) always fit.
 _LIMIT = Decimal(10) ** 20
 
 # One explicit context for the divisions we do, so a caller that changed the thread's decimal

@@ -29,7 +29,7 @@ from starter.exit_status import BadInput, CommandError, Unreachable, is_unreacha
 from runtime.settings import Settings
 from workflows import search_attributes as sa
 
-# Far above any real request (200 lines), yet small enough to read at once; a bigger file is a
+# Far above any real request (500 lines), yet small enough to read at once; a bigger file is a
 # mistake (a wrong path, a log file), and saying so beats a parser error deep inside it.
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 _FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}

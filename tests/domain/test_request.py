@@ -139,8 +139,8 @@ BAD_REQUESTS: list[tuple[str, Any, str]] = [
     ]), "lines: quantity times price_max adds up to 120000000000.00 yuan, above the limit of 100000000000"),
     ("no lines", changed("lines", []), "lines: must have at least 1 item(s)"),
     ("too many lines", changed("lines", [
-        {"line_id": str(i), "keyword": "x", "quantity": 1} for i in range(201)
-    ]), "lines: must have at most 200 items, not 201"),
+        {"line_id": str(i), "keyword": "x", "quantity": 1} for i in range(501)
+    ]), "lines: must have at most 500 items, not 501"),
     ("empty keyword", changed("lines.0.keyword", "   "), "lines[0].keyword: must not be empty"),
     ("control character in keyword", changed("lines.0.keyword", "T恤\x00"),
      "lines[0].keyword: must not contain control characters"),

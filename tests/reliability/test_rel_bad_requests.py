@@ -90,7 +90,7 @@ def generate_huge(directory: Path) -> dict[Path, list[str]]:
     lines["lines"] = [dict(VALID["lines"][0], line_id=str(n)) for n in range(10_000)]
     path = directory / "ten_thousand_lines.json"
     path.write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
-    made[path] = ["lines: must have at most 200 items"]
+    made[path] = ["lines: must have at most 500 items"]
 
     path = directory / "seventeen_mb.json"
     path.write_text('{"request_id": "BAD-too-big", "requester": "' + "x" * (17 * 1024 * 1024) + '"}', encoding="utf-8")
