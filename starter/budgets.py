@@ -7,18 +7,14 @@ Requester `*` is the default for every requester without a budget of their own.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-
-import asyncpg
 
 from domain.request import MONEY_LIMIT
 from domain.spend import BUDGET_PERIODS, period_start
 from ledger import spend
-from ledger.database import create_pool
-from starter.authorize import database_url
-from starter.exit_status import BadInput, Unreachable
+from starter.exit_status import BadInput
+from starter.payments import ledger_pool
 from starter.settings import Settings
 
 
@@ -32,20 +28,13 @@ def budget_amount(text: str) -> Decimal:
     return amount
 
 
-async def _pool(settings: Settings) -> asyncpg.Pool:
-    try:
-        return await create_pool(database_url(settings), min_size=1, max_size=1, timeout=10)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise Unreachable(f"cannot reach PostgreSQL: {type(exc).__name__}: {exc}") from None
-
-
 async def set_budget(settings: Settings, requester: str, period: str, amount_text: str) -> str:
     if not requester.strip():
         raise BadInput("budgets set: the requester is empty (use '*' for everyone's default)")
     if period not in BUDGET_PERIODS:
         raise BadInput(f"budgets set: period {period!r} is not one of {', '.join(BUDGET_PERIODS)}")
     amount = budget_amount(amount_text)
-    pool = await _pool(settings)
+    pool = await ledger_pool(settings)
     try:
         await spend.set_budget(pool, requester.strip(), period, amount)
     finally:
@@ -56,7 +45,7 @@ async def set_budget(settings: Settings, requester: str, period: str, amount_tex
 
 async def show_budgets(settings: Settings, requester: str, now: datetime | None = None) -> str:
     at = now or datetime.now(UTC)
-    pool = await _pool(settings)
+    pool = await ledger_pool(settings)
     try:
         budgets = await spend.budgets_of(pool, requester)
         lines = []

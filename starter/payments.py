@@ -17,13 +17,18 @@ from starter.exit_status import BadInput, Unreachable
 from starter.settings import Settings
 
 
+async def ledger_pool(settings: Settings) -> asyncpg.Pool:
+    """A one-connection pool for a command that edits the spend controls; Unreachable (exit 3) if not."""
+    try:
+        return await create_pool(database_url(settings), min_size=1, max_size=1, timeout=10)
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise Unreachable(f"cannot reach PostgreSQL: {type(exc).__name__}: {exc}") from None
+
+
 async def set_payments(settings: Settings, action: str, reason: str | None, by: str | None) -> str:
     if not reason or not reason.strip():
         raise BadInput(f"payments {action}: --reason is required (it is shown on every waiting order)")
-    try:
-        pool = await create_pool(database_url(settings), min_size=1, max_size=1, timeout=10)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise Unreachable(f"cannot reach PostgreSQL: {type(exc).__name__}: {exc}") from None
+    pool = await ledger_pool(settings)
     try:
         await spend.set_paused(pool, action == "pause", reason.strip(), by)
     finally:
