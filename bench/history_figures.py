@@ -32,6 +32,7 @@ class KindFigures:
     children: int = 0
     timers: int = 0
     upserts: int = 0
+    event_types: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -86,6 +87,7 @@ def read(histories: list[WorkflowHistory]) -> HistoryFigures:
             figures.largest_history_bytes = (size, history.workflow_id)
         for event in history.events:
             name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+            k.event_types[name] += 1
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 k.activities[event.activity_task_scheduled_event_attributes.activity_type.name] += 1
             elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.supplier import SupplierHistory, SupplierProfile
     from workflows import search_attributes as sa
     from workflows.details import procurement_details
-    from workflows.steps import call_1688, record, refusal
+    from workflows.steps import LEAN_HISTORY_PATCH, call_1688, record, refusal
     from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow
 
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
@@ -97,6 +97,7 @@ class ProcurementWorkflow:
         self._recorded_stage: Stage | None = None
         self._v2 = True
         self._basket = True
+        self._lean_history = True
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -181,8 +182,11 @@ class ProcurementWorkflow:
 
     @workflow.run
     async def run(self, input: ProcurementInput) -> ProcurementState:
-        self._v2 = workflow.patched(MONEY_PATCH)
-        self._basket = workflow.patched(BASKET_PATCH)
+        # The newest patch first: with it, every earlier one is in force (one marker, not three);
+        # a history recorded before it replays each earlier patch as recorded.
+        self._lean_history = workflow.patched(LEAN_HISTORY_PATCH)
+        self._v2 = self._lean_history or workflow.patched(MONEY_PATCH)
+        self._basket = self._lean_history or workflow.patched(BASKET_PATCH)
         request = input.request
         await record("record_request", RequestRecord(workflow_id=self._state.workflow_id, request=request),
                      summary=f"ledger: request {request.request_id}", alerts=self._state.alerts)
@@ -202,6 +206,9 @@ class ProcurementWorkflow:
             await self._publish()
         return await self._finish()
 
+    def _pinning(self) -> bool:
+        return self._lean_history or workflow.patched(RFQ_PIN_PATCH)
+
     async def _search(self, line: RequestLine, pages: int, label: str) -> list:
         """The search rows of up to ``pages`` pages (fewer when 1688 has fewer); raises ActivityError."""
         hits = []
@@ -220,7 +227,7 @@ class ProcurementWorkflow:
 
     async def _gather_listings(self, line: RequestLine) -> None:
         """Search, then read the most promising offers, their sellers and their freight."""
-        if line.offer_id is not None and workflow.patched(RFQ_PIN_PATCH):
+        if line.offer_id is not None and self._pinning():
             self._seen[line.line_id].add(line.offer_id)
             listing = await self._listing(line, line.offer_id)
             self._listings[line.line_id] = [listing] if listing is not None else []
@@ -243,7 +250,7 @@ class ProcurementWorkflow:
     async def _search_again(self, line: RequestLine) -> int:
         """One more search round for a line whose candidates ran out (stock gone, offers closed):
         similar goods within the request's price range, offers not read before; how many came."""
-        if line.offer_id is not None and workflow.patched(RFQ_PIN_PATCH):
+        if line.offer_id is not None and self._pinning():
             return 0  # a pinned line buys from its offer or not at all
         config = self._input.config
         try:
@@ -264,22 +271,30 @@ class ProcurementWorkflow:
             facts = await call_1688("fetch_offer", offer_id, OfferFacts, task_queue=queue, summary=f"detail of offer {offer_id}")
         except ActivityError:
             return None  # offline or unreadable: the offer simply is not a candidate
-        supplier = await self._supplier(facts.offer.supplier_id)
-        if supplier is None:
-            return None
-        freight = None
+        if self._lean_history:
+            # The seller and the freight both need only the offer: asked together, one round trip.
+            supplier, freight = await asyncio.gather(self._supplier(facts.offer.supplier_id), self._freight(line, offer_id))
+            if supplier is None:
+                return None
+        else:
+            supplier = await self._supplier(facts.offer.supplier_id)
+            if supplier is None:
+                return None
+            freight = await self._freight(line, offer_id)
+        return Listing(offer=facts.offer, supplier=supplier.model_copy(update={"mix_batch": facts.mix_batch}), freight=freight)
+
+    async def _freight(self, line: RequestLine, offer_id: str) -> EstimatedFreight | None:
         delivery = self._input.request.delivery
         try:
             quote = await call_1688(
                 "estimate_freight",
                 FreightQuery(offer_id=offer_id, quantity=max(line.quantity, 1), province=delivery.province, city=delivery.city),
-                FreightQuote, task_queue=queue, summary=f"freight of offer {offer_id} x{line.quantity}",
+                FreightQuote, task_queue=self._input.config.alibaba_task_queue,
+                summary=f"freight of offer {offer_id} x{line.quantity}",
             )
-            if quote is not None:
-                freight = EstimatedFreight(amount=quote.freight, quantity=quote.quantity)
         except ActivityError:
-            pass  # no estimate: the offer's own freight rule (or none) is used
-        return Listing(offer=facts.offer, supplier=supplier.model_copy(update={"mix_batch": facts.mix_batch}), freight=freight)
+            return None  # no estimate: the offer's own freight rule (or none) is used
+        return EstimatedFreight(amount=quote.freight, quantity=quote.quantity) if quote is not None else None
 
     async def _supplier(self, supplier_id: str) -> SupplierProfile | None:
         if supplier_id not in self._suppliers:

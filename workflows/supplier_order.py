@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.details import duration_text, order_details
     from workflows.metrics import OrderCounters, alert_raised
-    from workflows.steps import PERSISTENT_RETRY, call_1688, failure_text, record, refusal
+    from workflows.steps import LEAN_HISTORY_PATCH, PERSISTENT_RETRY, call_1688, failure_text, record, refusal
 
 T = TypeVar("T")
 
@@ -77,6 +77,10 @@ class SupplierOrderWorkflow:
         self._published = ""
         self._v2 = True
         self._alert_shown = False
+        self._shown: tuple | None = None  # the search-attribute values last upserted
+        self._poll_timer: asyncio.Future | None = None  # the logistics poll timer, kept across pushes
+        self._poll_interval = timedelta(0)
+        self._lean_history = False
         self._counters = OrderCounters(already_paid=input.resume is not None)
         self._spend = True
 
@@ -119,16 +123,26 @@ class SupplierOrderWorkflow:
 
     @workflow.run
     async def run(self, input: SupplierOrderInput) -> OrderOutcome:
-        self._v2 = workflow.patched(MONEY_PATCH)
-        self._spend = workflow.patched(SPEND_PATCH)
-        self._full_check = workflow.patched(ORDER_CHECK_PATCH)
-        self._lean = workflow.patched(LEAN_POLL_PATCH)
+        # The newest patch first: a workflow that has it has every earlier one too, so a new order
+        # records one patch marker (two events) instead of five. A history recorded before it has
+        # no such marker and replays each earlier patch as it was recorded.
+        self._lean_history = workflow.patched(LEAN_HISTORY_PATCH)
+        self._v2 = self._lean_history or workflow.patched(MONEY_PATCH)
+        self._spend = self._lean_history or workflow.patched(SPEND_PATCH)
+        self._full_check = self._lean_history or workflow.patched(ORDER_CHECK_PATCH)
+        self._lean = self._lean_history or workflow.patched(LEAN_POLL_PATCH)
+        if self._lean_history:
+            # The parent knows the order as it handed it over (or as this run's previous run last
+            # reported it): the first report would tell it nothing.
+            self._published = self._signature(self._order)
         await self._publish()
         if input.resume is None:  # a run that continues as new was paid already
             outcome = await self._verify_approve_pay()
             if outcome is not None:
                 return await self._finish(outcome)
-        if not await self._follow_shipment():
+        followed = await self._follow_shipment()
+        self._stop_poll_timer()
+        if not followed:
             return await self._finish(self._failed_lines("the seller closed the order after payment", offer_failed=True))
         await self._await_qc()
         return await self._finish(await self._settle())
@@ -387,11 +401,14 @@ class SupplierOrderWorkflow:
             await self._publish(next_timer=f"next logistics poll in {duration_text(interval)}"
                                 + (" (or at 1688's next push)" if self._lean and self._pushed else ""))
             self._poke = False
-            try:
-                await workflow.wait_condition(lambda: self._poke, timeout=interval,
-                                              timeout_summary=f"next logistics poll for order {order.order_id}")
-            except asyncio.TimeoutError:
-                pass
+            if self._lean_history:
+                await self._until_poll_due(interval)
+            else:
+                try:
+                    await workflow.wait_condition(lambda: self._poke, timeout=interval,
+                                                  timeout_summary=f"next logistics poll for order {order.order_id}")
+                except asyncio.TimeoutError:
+                    pass
             polls_this_run += 1
             if polls_this_run >= timing.polls_per_run or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -400,6 +417,27 @@ class SupplierOrderWorkflow:
                     "resume": ShipmentResume(progress=last_progress, last_moved_at=last_moved.isoformat(),
                                              pushed=self._pushed),
                 }))
+
+    async def _until_poll_due(self, interval: timedelta) -> None:
+        """Until the poll timer fires or a push comes. A push leaves the timer running, so the
+        next poll stays due on time and a push costs no timer events; the timer is started again
+        only when it has fired or the interval changed (after the first push)."""
+        timer = self._poll_timer
+        if timer is not None and not timer.done() and self._poll_interval != interval:
+            timer.cancel()
+            timer = None
+        if timer is None or timer.done():
+            timer = self._poll_timer = asyncio.ensure_future(workflow.sleep(
+                interval, summary=f"next logistics poll for order {self._order.order_id}"))
+            self._poll_interval = interval
+        await workflow.wait_condition(lambda: self._poke or timer.done())
+
+    def _stop_poll_timer(self) -> None:
+        """A parcel that arrived, or an order closed, needs no more polls: a timer left running
+        would wake the order for nothing while it waits for QC."""
+        if self._poll_timer is not None and not self._poll_timer.done():
+            self._poll_timer.cancel()
+        self._poll_timer = None
 
     async def _await_qc(self) -> None:
         timing = self._input.config.timing
@@ -653,9 +691,14 @@ class SupplierOrderWorkflow:
         order = self._order
         workflow.set_current_details(order_details(order, self._next_timer))
         # Polls alone change nothing a person acts on: they neither add search-attribute events
-        # nor wake the parent, which keeps both histories short while a parcel travels.
-        signature = order.model_dump_json(exclude={"shipment": {"polls"}})
-        if signature == self._published:
+        # nor wake the parent, which keeps both histories short while a parcel travels. Nor does
+        # the parcel's way through the courier's network (its scans, their times, collected, in
+        # transport): the parent hears that the order is in transit, of its carrier and tracking
+        # number, of a stuck parcel and of its arrival; each scan is in this order's details and
+        # queries and in the ledger.
+        signature = self._signature(order)
+        changed = signature != self._published
+        if not changed and not self._lean_history:
             return
         self._published = signature
         self._counters.progress(order.status.is_paid,
@@ -664,19 +707,29 @@ class SupplierOrderWorkflow:
             Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
             Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
         )
-        updates = [
-            sa.REQUEST_ID.value_set(self._input.request_id),
-            sa.STAGE.value_set(stage.value),
-            sa.SUPPLIERS.value_set([order.supplier_id]),
-            sa.ORDER_IDS.value_set([order.order_id] if order.order_id else []),
-            sa.AMOUNT.value_set(float(order.amount)),
-        ]
-        # Set only once an order has been held: a healthy order never touches it.
-        if order.blocked is not None or self._alert_shown:
-            self._alert_shown = order.blocked is not None
-            updates.append(sa.alert_update(order.blocked))
-        workflow.upsert_search_attributes(updates)
-        await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
+        # Search attributes change only when what ops filter on changes (stage, order id, amount,
+        # an alert): most progress (a parcel's events, a refund's steps) leaves them as they are.
+        shown = (stage, order.order_id, order.amount, order.blocked)
+        if not self._lean_history or shown != self._shown:
+            self._shown = shown
+            updates = [
+                sa.REQUEST_ID.value_set(self._input.request_id),
+                sa.STAGE.value_set(stage.value),
+                sa.SUPPLIERS.value_set([order.supplier_id]),
+                sa.ORDER_IDS.value_set([order.order_id] if order.order_id else []),
+                sa.AMOUNT.value_set(float(order.amount)),
+            ]
+            # Set only once an order has been held: a healthy order never touches it.
+            if order.blocked is not None or self._alert_shown:
+                self._alert_shown = order.blocked is not None
+                updates.append(sa.alert_update(order.blocked))
+            workflow.upsert_search_attributes(updates)
+        if changed:
+            await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
+
+    def _signature(self, order: OrderSnapshot) -> str:
+        return order.model_dump_json(exclude={"shipment": (
+            {"polls", "status", "last_event", "last_moved_at"} if self._lean_history else {"polls"})})
 
     async def _finish(self, lines: list[LineOutcome]) -> OrderOutcome:
         self._next_timer = ""

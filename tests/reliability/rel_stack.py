@@ -192,6 +192,7 @@ class Stack:
         self.temporal: Child | None = None
         self.sim: Child | None = None
         self.workers: list[Child] = []
+        self.extra: list[Child] = []  # other processes: the push receiver
         self.retired: list[Child] = []  # killed or stopped workers, kept for their logs
         self.kills = 0
         self._worker_seq = 0
@@ -217,7 +218,7 @@ class Stack:
 
     async def stop(self) -> None:
         """Stop everything that was started; safe to call more than once and after a failure."""
-        for child in [*self.workers, self.sim, self.temporal]:
+        for child in [*self.workers, *self.extra, self.sim, self.temporal]:
             if child is not None:
                 await asyncio.to_thread(_terminate, child.process)
         self.retired += self.workers
@@ -359,6 +360,26 @@ class Stack:
             "APPROVAL_TIMEOUT": str(int(timing.approval_timeout.total_seconds())),
         }
 
+    async def start_push_receiver(self) -> Child:
+        """`python -m starter.push_receiver` on a free port, and the simulator told to push there
+        (order and logistics messages, signed with the app's secret), as `procure up` does."""
+        port = free_port()
+        child = self._spawn("push-receiver", [sys.executable, "-m", "starter.push_receiver",
+                                              "--host", "127.0.0.1", "--port", str(port)], self.worker_environment())
+        self.extra.append(child)
+        url = f"http://127.0.0.1:{port}/1688/push"
+
+        async def ready() -> bool:
+            try:
+                async with httpx.AsyncClient(timeout=1) as http:
+                    return (await http.post(url, data={})).status_code < 500
+            except httpx.HTTPError:
+                return False
+
+        await self._until(ready, "the push receiver to answer", 30, child)
+        await self.sim_post("push", {"url": url})
+        return child
+
     def start_worker(self, env: dict[str, str] | None = None, args: list[str] | None = None) -> Child:
         """A `python -m worker` process; ``env`` adds to the stack's variables, ``args`` are its flags."""
         self._worker_seq += 1
@@ -387,7 +408,7 @@ class Stack:
 
     def check_children(self) -> None:
         """Fail at once, with its last words, if a process died that nobody killed."""
-        for child in [*self.workers, self.sim, self.temporal]:
+        for child in [*self.workers, *self.extra, self.sim, self.temporal]:
             if child is not None and not child.alive:
                 raise AssertionError(f"{child.name} died (exit {child.process.returncode}):\n{tail(child.log_path)}")
 

@@ -95,8 +95,15 @@ async def test_ledger_writes_retry_through_a_postgresql_crash_and_the_ledger_end
 
 
 def ledger_retries(histories) -> int:
+    """Ledger steps that needed more than one attempt: regular activities (histories from before
+    the `lean-history-1` patch) and local activities (their marker names the step and attempt)."""
     retried = 0
     for history in histories:
+        for event in history.events:
+            if event.HasField("marker_recorded_event_attributes") and \
+                    event.marker_recorded_event_attributes.marker_name == "core_local_activity":
+                data = json.loads(event.marker_recorded_event_attributes.details["data"].payloads[0].data)
+                retried += data["activity_type"] in LEDGER_ACTIVITIES and data["attempt"] > 1
         names = {e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
                  for e in history.events if e.HasField("activity_task_scheduled_event_attributes")}
         retried += sum(1 for e in history.events if e.HasField("activity_task_started_event_attributes")
