@@ -54,7 +54,7 @@ async def run(timeout: float) -> list[str]:
             # run to run, and so do the event counts; the repeats show by how much.
             repeats = [(await stack.start_procurement(purchase_request(f"BENCH-CE-1-line-again-{n}", SAMPLES["1-line"]))).id
                        for n in range(REPEATS)]
-            report = await drive(stack, [*ids.values(), *repeats], timeout=timeout, qc_plan=accept)
+            report = await drive(stack, [*ids.values(), *repeats], timeout=timeout, qc_plan=accept, long_poll=True)
             assert not report.failures, report.failures
             all_histories = await histories(stack)
             pushed = (await stack.sim_get("push"))["delivered"] if pushes else 0

@@ -24,6 +24,20 @@ import psutil  # noqa: E402
 from temporalio.client import WorkflowHistory  # noqa: E402
 
 import rel_stack  # noqa: E402  (tests/reliability/rel_stack.py)
+
+
+def _compile_bytecode() -> None:
+    """Byte-compile our packages, as the image does (deploy/docker/Dockerfile, `compileall`).
+    With PYTHONDONTWRITEBYTECODE set and no __pycache__, the workflow sandbox would compile the
+    workflow modules from source for every workflow it starts: a cost production does not pay."""
+    import compileall
+
+    for package in ("workflows", "domain", "activities", "alibaba1688", "ledger", "runtime", "simulator", "api", "starter"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
+    compileall.compile_file(str(ROOT / "worker.py"), quiet=1)
+
+
+_compile_bytecode()
 from rel_stack import (  # noqa: E402,F401  (re-exported for the benchmarks)
     RELIABILITY_TIMING, AppCredentials, Child, DriveReport, Stack, StackOptions, accept, drive, hold_at_qc,
     offer, purchase_request, reliability_catalog, running_stack, supplier, until,

@@ -14,6 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from temporalio import workflow
+from temporalio.common import TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -39,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.details import procurement_details
     from workflows.steps import LEAN_HISTORY_PATCH, call_1688, record, refusal
-    from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow
+    from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow, order_search_attributes
 
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
@@ -509,6 +510,9 @@ class ProcurementWorkflow:
             ),
             id=workflow_id,
             static_summary=f"{request.request_id}: 1688 order {part.order_id} from {planned.supplier_id}, {part.total:.2f} yuan",
+            # Visible in the Web UI from its start, without an upsert of its own.
+            search_attributes=TypedSearchAttributes(order_search_attributes(request.request_id, snapshot))
+            if self._lean_history else None,
         )
         self._children[out_order_id] = handle
         if self._cancel is not None:

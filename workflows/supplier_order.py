@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from temporalio import workflow
+from temporalio.common import SearchAttributePair
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -56,6 +57,29 @@ LEAN_POLL_PATCH = "lean-polling-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
+def _stage_of(order: OrderSnapshot) -> Stage:
+    return stage_of_orders([order.status]) or (
+        Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
+        Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
+    )
+
+
+def shown_values(order: OrderSnapshot) -> tuple:
+    """What an order's search attributes show, to tell whether they changed."""
+    return (_stage_of(order), order.order_id, order.amount, order.blocked)
+
+
+def order_search_attributes(request_id: str, order: OrderSnapshot) -> list[SearchAttributePair]:
+    """An order's search attributes (the alert is added apart, once the order has been held)."""
+    return [
+        SearchAttributePair(sa.REQUEST_ID, request_id),
+        SearchAttributePair(sa.STAGE, _stage_of(order).value),
+        SearchAttributePair(sa.SUPPLIERS, [order.supplier_id]),
+        SearchAttributePair(sa.ORDER_IDS, [order.order_id] if order.order_id else []),
+        SearchAttributePair(sa.AMOUNT, float(order.amount)),
+    ]
+
+
 # Versioned AUTO_UPGRADE (workflows/versioning.py): an order lives for weeks, mostly waiting for an
 # approver, a courier or the warehouse, so it moves to each new build and changes to it go
 # through `workflow.patched`, checked by the replay tests.
@@ -80,6 +104,9 @@ class SupplierOrderWorkflow:
         self._shown: tuple | None = None  # the search-attribute values last upserted
         self._poll_timer: asyncio.Future | None = None  # the logistics poll timer, kept across pushes
         self._poll_interval = timedelta(0)
+        # The spend check just made while verifying the order, when nothing (no approval, no wait)
+        # has come between it and the payment: the kill switch's answer is that one.
+        self._fresh_clearance: PaymentClearance | None = None
         self._lean_history = False
         self._counters = OrderCounters(already_paid=input.resume is not None)
         self._spend = True
@@ -133,8 +160,11 @@ class SupplierOrderWorkflow:
         self._lean = self._lean_history or workflow.patched(LEAN_POLL_PATCH)
         if self._lean_history:
             # The parent knows the order as it handed it over (or as this run's previous run last
-            # reported it): the first report would tell it nothing.
+            # reported it): the first report would tell it nothing. A first run was started with
+            # its search attributes set (order_search_attributes): no upsert for them either.
             self._published = self._signature(self._order)
+            if input.resume is None:
+                self._shown = shown_values(self._order)
         await self._publish()
         if input.resume is None:  # a run that continues as new was paid already
             outcome = await self._verify_approve_pay()
@@ -162,11 +192,15 @@ class SupplierOrderWorkflow:
         if self._v2:
             await self._price_notes(view)
         if self._spend:
-            reasons += (await self._check_payment()).cap_reasons
+            clearance = await self._check_payment()
+            reasons += clearance.cap_reasons
+            if self._lean_history:
+                self._fresh_clearance = clearance
         threshold = self._input.approval_threshold
         if threshold is not None and order.amount > threshold:
             reasons.insert(0, f"amount {order.amount:.2f} is above the approval threshold {threshold:.2f}")
         if reasons:
+            self._fresh_clearance = None  # an approval waits: ask again before paying
             order.approval = Approval(needed=True, reasons=reasons)
             if not await self._await_approval():
                 reason = (
@@ -249,7 +283,7 @@ class SupplierOrderWorkflow:
         """The kill switch: while payments are paused this order waits, with an alert, and asks
         again every polling interval; False when it was cancelled meanwhile."""
         order = self._order
-        clearance = await self._check_payment()
+        clearance, self._fresh_clearance = self._fresh_clearance or await self._check_payment(), None
         if not clearance.paused:
             return True
         order.blocked = f"payments are paused: {clearance.pause_reason or 'no reason given'}"
@@ -703,22 +737,12 @@ class SupplierOrderWorkflow:
         self._published = signature
         self._counters.progress(order.status.is_paid,
                                 order.amount, order.refund.status if order.refund is not None else None)
-        stage = stage_of_orders([order.status]) or (
-            Stage.COMPLETED if order.status == OrderStatus.RECEIVED else
-            Stage.CANCELLED if order.status == OrderStatus.CANCELLED else Stage.FAILED
-        )
         # Search attributes change only when what ops filter on changes (stage, order id, amount,
         # an alert): most progress (a parcel's events, a refund's steps) leaves them as they are.
-        shown = (stage, order.order_id, order.amount, order.blocked)
+        shown = shown_values(order)
         if not self._lean_history or shown != self._shown:
             self._shown = shown
-            updates = [
-                sa.REQUEST_ID.value_set(self._input.request_id),
-                sa.STAGE.value_set(stage.value),
-                sa.SUPPLIERS.value_set([order.supplier_id]),
-                sa.ORDER_IDS.value_set([order.order_id] if order.order_id else []),
-                sa.AMOUNT.value_set(float(order.amount)),
-            ]
+            updates = [pair.key.value_set(pair.value) for pair in order_search_attributes(self._input.request_id, order)]
             # Set only once an order has been held: a healthy order never touches it.
             if order.blocked is not None or self._alert_shown:
                 self._alert_shown = order.blocked is not None
