@@ -20,26 +20,46 @@ from collections import Counter
 from pathlib import Path
 
 from bench import results
-from bench.stack import StackOptions, accept, drive, purchase_request, running_stack
+from bench.stack import DriveReport, StackOptions, accept, drive, purchase_request, running_stack
 
 THROTTLE = "gw.QosAppFrequencyLimit"
 
 
-async def one_quota(quota: int, window: float, warmup: float, procurements: int) -> list[str]:
+GOODS = [("纯棉T恤", 30), ("帆布包", 20), ("保温杯", 50)]
+# A single-line procurement's whole flow once the sellers' profiles are cached from earlier ones
+# (about 30 calls cold, bench/results/calls_events.txt; about 19 here).
+CALLS_PER_PROCUREMENT = 20
+OVER_DEMAND = 1.5
+
+
+async def one_quota(quota: int, window: float, warmup: float) -> list[str]:
+    """Procurements arrive steadily, half again faster than the quota can serve them, so the quota
+    is the limit throughout and every stage (sourcing, paying, tracking, confirming) is in the mix
+    at once; a few start together so the quota is used from the first second."""
     options = StackOptions(workers=3, sim_calls_per_minute=quota, worker_calls_per_minute=quota)
+    every = 60 / (OVER_DEMAND * quota / CALLS_PER_PROCUREMENT)
     async with running_stack(options, prefix="procure-bench-") as stack:
-        goods = [("纯棉T恤", 30), ("帆布包", 20), ("保温杯", 50)]
-        ids = []
-        for n in range(procurements):
-            keyword, quantity = goods[n % 3]
+        ids: list[str] = []
+
+        async def start_one() -> None:
+            n = len(ids)
+            keyword, quantity = GOODS[n % 3]
             ids.append((await stack.start_procurement(purchase_request(f"BENCH-Q{quota}-{n:03d}",
                                                                         [("1", keyword, quantity)]))).id)
-        driver = asyncio.create_task(drive(stack, ids, timeout=3600, qc_plan=accept, advance_every=0.5))
+
+        for _ in range(3):
+            await start_one()
+        report = DriveReport()
+        driver = asyncio.create_task(drive_open(stack, ids, report))
         try:
-            await asyncio.sleep(warmup)  # the benchmark's clock, not a synchronisation
-            first = len(await stack.sim_get("calls"))
-            started = time.monotonic()
-            await asyncio.sleep(window)
+            begun = time.monotonic()
+            first = None
+            while time.monotonic() - begun < warmup + window:
+                if first is None and time.monotonic() - begun >= warmup:
+                    first = len(await stack.sim_get("calls"))
+                    started = time.monotonic()
+                await start_one()
+                await asyncio.sleep(every)  # the arrival schedule, not a synchronisation
             calls = await stack.sim_get("calls")
             seconds = time.monotonic() - started
         finally:
@@ -52,8 +72,10 @@ async def one_quota(quota: int, window: float, warmup: float, procurements: int)
         served = sum(1 for c in in_window if c["outcome"] == "ok" or c["error_code"] not in (THROTTLE,))
         allowed = quota * seconds / 60
         by_api = Counter(c["api"] for c in in_window)
+        finished = len(report.results)
     body = [
-        f"== quota {quota} calls a minute: 3 workers, {procurements} single-line procurements started at once, "
+        f"== quota {quota} calls a minute: 3 workers; single-line procurements arriving one every {every:.1f} s "
+        f"({OVER_DEMAND} x what the quota serves at {CALLS_PER_PROCUREMENT} calls each), {len(ids)} started, {finished} finished; "
         f"warm-up {warmup:.0f} s, window {seconds:.0f} s",
         f"calls in the window: {len(in_window)} ({served} answered, {throttled} throttled by the gateway); "
         f"the quota allows {allowed:.0f}",
@@ -66,26 +88,28 @@ async def one_quota(quota: int, window: float, warmup: float, procurements: int)
     return body
 
 
-async def run(quotas: list[int], window: float, warmup: float, procurements: int | None) -> list[str]:
+async def drive_open(stack, ids: list[str], report: DriveReport) -> None:
+    """Drive the procurements started so far, and those started later, until cancelled."""
+    while True:
+        await drive(stack, list(ids), timeout=3600, qc_plan=accept, advance_every=0.5, report=report, long_poll=True)
+        await asyncio.sleep(0.5)
+
+
+async def run(quotas: list[int], window: float, warmup: float) -> list[str]:
     body: list[str] = []
     for quota in quotas:
-        # Enough work that the quota, not the demand, is the limit for the whole window, but not
-        # so much that the window is all sourcing: paying and tracking (two calls each) must be
-        # in the mix. (At 120 a minute, 20 procurements were still sourcing after 70 s.)
-        count = procurements or max(6, quota // 12)
-        body += await one_quota(quota, window, warmup, count)
+        body += await one_quota(quota, window, warmup)
     return body
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quotas", type=int, nargs="+", default=[120, 600])
-    parser.add_argument("--window", type=float, default=60)
-    parser.add_argument("--warmup", type=float, default=20)
-    parser.add_argument("--procurements", type=int, default=None, help="per quota (default quota/12, at least 6)")
+    parser.add_argument("--window", type=float, default=45)
+    parser.add_argument("--warmup", type=float, default=30)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    body = asyncio.run(run(args.quotas, args.window, args.warmup, args.procurements))
+    body = asyncio.run(run(args.quotas, args.window, args.warmup))
     results.write("quota", "Quota use with three workers (bench/quota.py)", body, args.out)
 
 

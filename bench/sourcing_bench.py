@@ -6,7 +6,7 @@ request, the joint basket choice (`choose_basket`, which replaces `plan_orders` 
 separately the decoding of the 10,000 listings from JSON (which the pydantic data
 converter does in the same workflow task when the activity results arrive).
 
-    .venv/bin/python bench/sourcing_bench.py [--runs 15] [--seed 1688] [--out bench/results/sourcing.txt]
+    .venv/bin/python bench/sourcing_bench.py [--runs 7] [--seed 1688] [--out bench/results/sourcing.txt]
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def machine() -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1688)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "sourcing.txt")
     args = parser.parse_args()

@@ -27,16 +27,25 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from alibaba1688.signing import sign_push_message
+from domain.progress import Stage
 from starter.find import order_query
+from workflows import search_attributes as sa
 
 PUSH_PATH = "/1688/push"
 SHIPMENT_EVENT_SIGNAL = "shipment_event"
-# Topics after which the order's state on 1688 may have moved on.
+# Topics after which the order's state on 1688 may have moved on for an order following its
+# parcel. "Order paid" (ORDER_BUYER_VIEW_ORDER_PAY) is not among them: no step waits for it (our
+# payment step reads 1688's answer itself, and an order paid through a link is read back on its
+# own timer), and waking an order costs it a signal and a workflow task in its history.
 WAKING_TOPICS = {
-    "ORDER_BUYER_VIEW_ORDER_PAY", "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS", "LOGISTICS_BUYER_VIEW_TRACE",
+    "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS", "LOGISTICS_BUYER_VIEW_TRACE",
     "ORDER_BUYER_VIEW_ORDER_COMFIRM_RECEIVEGOODS", "ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE",
     "ORDER_BUYER_VIEW_ORDER_SUCCESS",
 }
+# Only an order in these stages reads 1688 on a push (its shipment loop); PAYING too, because an
+# order just paid may not show IN_TRANSIT in visibility yet. Past them (QC, settling) a push could
+# only wake it for nothing; an order without the attribute is woken, to be safe.
+WAKING_STAGES = {Stage.PAYING.value, Stage.IN_TRANSIT.value}
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +62,9 @@ async def wake_order(client: Client, order_id: str) -> list[str]:
     """Signal every running workflow of this 1688 order; the ids it woke."""
     woken = []
     async for execution in client.list_workflows(order_query(order_id, running=True)):
+        stage = execution.typed_search_attributes.get(sa.STAGE)
+        if stage is not None and stage not in WAKING_STAGES:
+            continue
         try:
             await client.get_workflow_handle(execution.id).signal(SHIPMENT_EVENT_SIGNAL)
             woken.append(execution.id)

@@ -107,6 +107,7 @@ class SupplierOrderWorkflow:
         # The spend check just made while verifying the order, when nothing (no approval, no wait)
         # has come between it and the payment: the kill switch's answer is that one.
         self._fresh_clearance: PaymentClearance | None = None
+        self._reported_status = input.order.status  # the status the parent last heard of
         self._lean_history = False
         self._counters = OrderCounters(already_paid=input.resume is not None)
         self._spend = True
@@ -749,9 +750,14 @@ class SupplierOrderWorkflow:
                 updates.append(sa.alert_update(order.blocked))
             workflow.upsert_search_attributes(updates)
         if changed:
+            self._reported_status = order.status
             await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
 
     def _signature(self, order: OrderSnapshot) -> str:
+        if self._lean_history and order.status == OrderStatus.SETTLING:
+            # Settling alone (receipt being confirmed on 1688) asks nothing of anyone and lasts a
+            # step; its outcome is reported. A QC result or a refund on the way is reported with it.
+            order = order.model_copy(update={"status": self._reported_status})
         return order.model_dump_json(exclude={"shipment": (
             {"polls", "status", "last_event", "last_moved_at"} if self._lean_history else {"polls"})})
 

@@ -40,6 +40,10 @@ async def test_a_push_makes_the_order_read_1688_now_and_a_forged_one_is_refused(
         refused = await receiver.post(PUSH_PATH, data=forged)
         assert refused.status_code == 401
 
+        # "Order paid" asks nothing of an order following its parcel: it wakes nobody.
+        paid = await receiver.post(PUSH_PATH, data=stack.sim.push.form({**events[-1], "type": "ORDER_BUYER_VIEW_ORDER_PAY"}))
+        assert paid.status_code == 200 and paid.json()["woken"] == []
+
         woken = []
         for event in events:
             response = await receiver.post(PUSH_PATH, data=stack.sim.push.form(event))
@@ -49,6 +53,14 @@ async def test_a_push_makes_the_order_read_1688_now_and_a_forged_one_is_refused(
 
         arrived = await stack.order_in_status(handle, "awaiting_qc")
         assert arrived.shipment.status == "SIGN"
+
+        # Past its parcel, a push would wake the order for nothing: once visibility shows it at
+        # QC (a moment after the workflow moved on), a late or repeated push leaves it alone.
+        async def left_alone():
+            response = await receiver.post(PUSH_PATH, data=stack.sim.push.form(events[-1]))
+            return response.json()["woken"] == []
+
+        await stack.wait_for(left_alone, "a push to an order at QC waking nothing")
         await handle.terminate("test over")
 
 
