@@ -530,46 +530,48 @@ async def drive(stack: Stack, procurement_ids: list[str], *, timeout: float, qc_
     if long_poll:
         waits = {w: asyncio.create_task(client.get_workflow_handle(w, result_type=ProcurementState).result())
                  for w in procurement_ids}
-    while open_ids:
-        stack.check_children()
-        if time.monotonic() > deadline:
-            for task in waits.values():
-                task.cancel()
-            raise AssertionError(f"{len(open_ids)} procurements still open after {timeout:.0f} s: "
-                                 f"{sorted(open_ids)[:10]} (transient errors: {dict(report.errors)})\n"
-                                 + stack.worker_tails())
-        if time.monotonic() - last_advance >= advance_every:
-            try:
-                await stack.sim_post("advance", {"steps": 1})
-                report.advances += 1
-            except httpx.HTTPError as error:
-                report.errors[f"advance: {type(error).__name__}"] += 1
-            last_advance = time.monotonic()
-        await _answer_qc(stack, report, qc_plan)
-        for workflow_id in sorted(open_ids):
-            if long_poll:
-                task = waits[workflow_id]
-                if task.done():
-                    open_ids.discard(workflow_id)
-                    if task.exception() is None:
-                        report.results[workflow_id] = task.result()
-                    else:
-                        report.failures[workflow_id] = repr(task.exception())
-                continue
-            try:
-                description = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=timedelta(seconds=5))
-            except Exception as error:  # the server may be restarting
-                report.errors[f"describe: {type(error).__name__}"] += 1
-                continue
-            if description.status is None or description.status.name == "RUNNING":
-                continue
-            open_ids.discard(workflow_id)
-            handle = client.get_workflow_handle(workflow_id, result_type=ProcurementState)
-            try:
-                report.results[workflow_id] = await handle.result(rpc_timeout=timedelta(seconds=10))
-            except Exception as error:
-                report.failures[workflow_id] = f"{description.status.name}: {error!r}"
-        await asyncio.sleep(0.5)
+    try:
+        while open_ids:
+            stack.check_children()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(open_ids)} procurements still open after {timeout:.0f} s: "
+                                     f"{sorted(open_ids)[:10]} (transient errors: {dict(report.errors)})\n"
+                                     + stack.worker_tails())
+            if time.monotonic() - last_advance >= advance_every:
+                try:
+                    await stack.sim_post("advance", {"steps": 1})
+                    report.advances += 1
+                except httpx.HTTPError as error:
+                    report.errors[f"advance: {type(error).__name__}"] += 1
+                last_advance = time.monotonic()
+            await _answer_qc(stack, report, qc_plan)
+            for workflow_id in sorted(open_ids):
+                if long_poll:
+                    task = waits[workflow_id]
+                    if task.done():
+                        open_ids.discard(workflow_id)
+                        if task.exception() is None:
+                            report.results[workflow_id] = task.result()
+                        else:
+                            report.failures[workflow_id] = repr(task.exception())
+                    continue
+                try:
+                    description = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=timedelta(seconds=5))
+                except Exception as error:  # the server may be restarting
+                    report.errors[f"describe: {type(error).__name__}"] += 1
+                    continue
+                if description.status is None or description.status.name == "RUNNING":
+                    continue
+                open_ids.discard(workflow_id)
+                handle = client.get_workflow_handle(workflow_id, result_type=ProcurementState)
+                try:
+                    report.results[workflow_id] = await handle.result(rpc_timeout=timedelta(seconds=10))
+                except Exception as error:
+                    report.failures[workflow_id] = f"{description.status.name}: {error!r}"
+            await asyncio.sleep(0.5)
+    finally:
+        for task in waits.values():  # a driver cancelled midway leaves no long poll behind
+            task.cancel()
     report.seconds = time.monotonic() - started
     return report
 
