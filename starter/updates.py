@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TypeVar
 
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.exit_status import CommandError, NotFound, Unreachable, is_unreachable
@@ -49,9 +49,19 @@ async def send_update(
         ) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            if "completed" in error.message:
+            # A workflow that finished (or was finishing as the update arrived) is not missing:
+            # the server's words differ between the two, so ask whether it exists.
+            if "completed" in error.message or await _exists(handle):
                 raise CommandError(f"{workflow_id} has already finished; nothing was changed") from None
             raise NotFound(missing) from None
         if is_unreachable(error):
             raise Unreachable(f"lost the connection to Temporal: {error.message}") from None
         raise CommandError(f"Temporal refused the {update} update on {workflow_id}: {error.message}") from None
+
+
+async def _exists(handle: WorkflowHandle) -> bool:
+    try:
+        await handle.describe(rpc_timeout=UPDATE_TIMEOUT)
+    except RPCError:
+        return False  # not there, or not to be told now: say it is missing, as before
+    return True
