@@ -69,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alibaba-sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
+    if args.speed > 1:
+        # A fast clock (the demo, end-to-end tests) is for watching orders travel, not tokens
+        # expire: at 10 simulated hours a second, 1688's 10-hour access token would expire every
+        # second, and a call that had just refreshed it could meet it expired again before it went
+        # out. Its lifetime is kept in real time; tests of expiry move a clock that runs at speed 1.
+        app = catalog.app.model_copy(update={"access_token_ttl_seconds": int(catalog.app.access_token_ttl_seconds * args.speed)})
+        catalog = catalog.model_copy(update={"app": app})
     sim = Simulator(catalog, clock=SimClock(speed=args.speed))
     sim.ticker_interval = 0.5
     sim.push.url = args.push_url

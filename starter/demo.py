@@ -24,7 +24,7 @@ from temporalio.client import Client
 from domain.messages import ApproveInput, QcInput
 from domain.progress import OrderSnapshot, OrderStatus, ProcurementState, Stage
 from domain.request import PurchaseRequest, parse_purchase_request
-from simulator.catalog import DEMO_CATALOG_PATH, AppSettings
+from simulator.catalog import DEMO_CATALOG_PATH
 from starter.approve import approve
 from runtime.connection import connect_temporal
 from starter.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, CommandError
@@ -205,20 +205,6 @@ async def drive_sample(stack: Stack, settings: Settings, timeout: float) -> int:
     return code
 
 
-def demo_catalog_for(data_dir: Path, speed: float) -> Path:
-    """The demo catalog with the access token's lifetime kept in real time. At 10 simulated hours
-    a real second, 1688's 10-hour token would expire every second, and a call that had just
-    refreshed it could meet it expired again before it went out (refused as unauthorised). The
-    demo is not about token expiry; the client's tests are."""
-    data = json.loads(DEMO_CATALOG_PATH.read_text(encoding="utf-8"))
-    ttl = data["app"].get("access_token_ttl_seconds", AppSettings.model_fields["access_token_ttl_seconds"].default)
-    data["app"]["access_token_ttl_seconds"] = int(ttl * max(speed, 1.0))
-    path = data_dir.resolve() / "demo-catalog.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 async def run_demo(args: argparse.Namespace, stack_options: Callable[..., StackOptions]) -> int:
     """``procure demo``; ``stack_options`` turns the `up` flags into StackOptions."""
     os.environ.update({**DEMO_TIMINGS, **NO_REAL_GATEWAY})  # the stack's children inherit os.environ
@@ -226,8 +212,8 @@ async def run_demo(args: argparse.Namespace, stack_options: Callable[..., StackO
     # Only the default directory is emptied; one given with --data-dir is the user's to manage.
     default_dir = None if args.data_dir else fresh_data_dir(settings.procure_data_dir / "demo")
     options = stack_options(args, settings, data_dir=default_dir)
+    options.catalog = options.catalog or DEMO_CATALOG_PATH
     options.sim_speed = options.sim_speed or DEMO_SIM_SPEED
-    options.catalog = options.catalog or demo_catalog_for(options.data_dir, options.sim_speed)
     outcome = {"status": EXIT_FAILED}
 
     async def on_ready(stack: Stack) -> None:
