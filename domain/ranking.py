@@ -99,36 +99,56 @@ class _Landed(NamedTuple):
     per_unit: Decimal
 
 
-class _Assessment:
-    """One listing judged against one line (internal; plain object because it is made 10,000
-    times per large request and never leaves this module)."""
+class Assessment:
+    """One listing judged against one line for its quantity: the variant, the price, the landed
+    cost and every reason the offer itself cannot serve (the supplier is judged at ranking).
 
-    __slots__ = ("listing", "choice", "price", "landed", "score", "reasons", "key")
+    It depends only on the line and the listing, so a workflow makes it as each listing arrives,
+    in the task that delivers it, and ranking a large request later is only the cheap part. A plain
+    object: made 10,000 times per large request and never serialized.
+    """
+
+    __slots__ = ("listing", "quantity", "choice", "price", "landed", "reasons", "per_unit", "product")
 
     def __init__(
         self,
         listing: Listing,
+        quantity: int,
         choice: SkuChoice,
         price: Decimal,
         landed: _Landed | None,
-        score: Decimal,
         reasons: list[Exclusion],
     ) -> None:
         self.listing = listing
+        self.quantity = quantity
         self.choice = choice
         self.price = price
         self.landed = landed
-        self.score = score
         self.reasons = reasons
-        per_unit = landed.per_unit if landed is not None else Decimal("Infinity")
-        self.key = (bool(reasons), per_unit, -score, listing.offer.offer_id)
+        self.per_unit = landed.per_unit if landed is not None else _UNKNOWN_COST
+        self.product = _product_key(listing)
 
     @property
     def spec_id(self) -> str | None:
         return self.choice.sku.spec_id if self.choice.sku is not None else None
 
 
-class _SupplierJudge:
+_UNKNOWN_COST = Decimal("Infinity")
+
+
+class _Judged:
+    """An assessment with its supplier's score and verdict: what ranking sorts (internal)."""
+
+    __slots__ = ("assessment", "score", "reasons", "key")
+
+    def __init__(self, assessment: Assessment, score: Decimal, reasons: list[Exclusion]) -> None:
+        self.assessment = assessment
+        self.score = score
+        self.reasons = reasons
+        self.key = (bool(reasons), assessment.per_unit, -score, assessment.listing.offer.offer_id)
+
+
+class SupplierJudge:
     """Score and policy verdict per supplier, worked out once per distinct profile.
 
     A supplier appears under many listings and many lines. The cache only saves work: a profile
@@ -143,18 +163,25 @@ class _SupplierJudge:
         self._today = today
         self._history = history or {}
         self._judged: dict[str, tuple[SupplierProfile, Decimal, list[Exclusion]]] = {}
+        # The same profile object under many listings (a workflow shares one per seller): found by
+        # identity without comparing fields. The entry holds the object, so its id stays its own.
+        self._by_object: dict[int, tuple[SupplierProfile, Decimal, list[Exclusion]]] = {}
 
     def judge(self, supplier: SupplierProfile) -> tuple[Decimal, list[Exclusion]]:
+        known = self._by_object.get(id(supplier))
+        if known is not None and known[0] is supplier:
+            return known[1], known[2]
         cached = self._judged.get(supplier.supplier_id)
         if cached is not None:
             seen = cached[0]
             # Listings decoded from JSON carry one profile object each; comparing the field values
             # directly is what `==` does for two profiles of the same type, at a third of its cost.
             if seen is supplier or (type(seen) is type(supplier) and seen.__dict__ == supplier.__dict__):
+                self._by_object[id(supplier)] = (supplier, cached[1], cached[2])
                 return cached[1], cached[2]
         score = supplier_score(supplier, self._history.get(supplier.supplier_id))
         reasons = supplier_exclusions(supplier, self._policy, score=score, today=self._today)
-        self._judged[supplier.supplier_id] = (supplier, score, reasons)
+        self._judged[supplier.supplier_id] = self._by_object[id(supplier)] = (supplier, score, reasons)
         return score, reasons
 
 
@@ -174,8 +201,9 @@ def source_line(
     same supplier listing the same product (same subject) twice keeps the cheaper listing and
     excludes the other with the reason.
     """
-    judge = _SupplierJudge(policy, today, history_by_supplier)
-    return _source_line(line, candidates_in, judge, needs_vat_invoice=needs_vat_invoice, top_n=top_n)
+    judge = SupplierJudge(policy, today, history_by_supplier)
+    assessed = [assess(line, listing, needs_vat_invoice=needs_vat_invoice) for listing in candidates_in]
+    return rank_line(line, assessed, judge, top_n=top_n)
 
 
 def source_request(
@@ -186,83 +214,21 @@ def source_request(
     history_by_supplier: Mapping[str, SupplierHistory] | None = None,
 ) -> list[LineSourcing]:
     """`source_line` for every line of the request, in request order."""
-    judge = _SupplierJudge(request.supplier_policy, today, history_by_supplier)
+    judge = SupplierJudge(request.supplier_policy, today, history_by_supplier)
+    vat = request.needs_vat_invoice
     return [
-        _source_line(
-            line,
-            listings_by_line.get(line.line_id, ()),
-            judge,
-            needs_vat_invoice=request.needs_vat_invoice,
-            top_n=request.top_n,
-        )
+        rank_line(line, [assess(line, listing, needs_vat_invoice=vat) for listing in listings_by_line.get(line.line_id, ())],
+                  judge, top_n=request.top_n)
         for line in request.lines
     ]
 
 
-def _source_line(
-    line: RequestLine,
-    candidates_in: Sequence[Listing],
-    judge: _SupplierJudge,
-    *,
-    needs_vat_invoice: bool,
-    top_n: int,
-) -> LineSourcing:
-    if top_n < 1:
-        raise ValueError("top_n must be at least 1")
-    best_by_offer: dict[str, _Assessment] = {}
-    for listing in candidates_in:
-        score, against_policy = judge.judge(listing.supplier)
-        assessment = _assess(line, listing, score, against_policy, needs_vat_invoice)
-        seen = best_by_offer.get(listing.offer.offer_id)
-        if seen is None or _better_reading(assessment, seen):
-            best_by_offer[listing.offer.offer_id] = assessment
-
-    eligible = sorted((a for a in best_by_offer.values() if not a.reasons), key=lambda a: a.key)
-    excluded = [_excluded(a, a.reasons) for a in best_by_offer.values() if a.reasons]
-
-    kept: list[_Assessment] = []
-    kept_by_product: dict[tuple[str, str], _Assessment] = {}
-    for assessment in eligible:
-        product = _product_key(assessment.listing)
-        cheaper = kept_by_product.get(product)
-        if cheaper is not None:
-            same_price = cheaper.key[1] == assessment.key[1]
-            excluded.append(_excluded(assessment, [prevalidated(Exclusion,
-                code=ExclusionCode.DUPLICATE_LISTING,
-                message=(
-                    f"the same supplier lists this product {'at the same price' if same_price else 'for less'}"
-                    f" as offer {cheaper.listing.offer.offer_id}"
-                ),
-            )]))
-            continue
-        kept_by_product[product] = assessment
-        kept.append(assessment)
-
-    ranked: list[Candidate] = []
-    for position, assessment in enumerate(kept, start=1):
-        if position > top_n:
-            excluded.append(_excluded(assessment, [prevalidated(Exclusion,
-                code=ExclusionCode.OUTRANKED,
-                message=f"eligible, but {top_n} cheaper or better-scored offers were kept",
-            )]))
-            continue
-        ranked.append(_candidate(line, assessment, position, kept[0]))
-
-    excluded.sort(key=lambda item: (item.offer_id, item.spec_id or ""))
-    return LineSourcing(line_id=line.line_id, quantity=line.quantity, ranked=ranked, excluded=excluded)
-
-
-def _assess(
-    line: RequestLine,
-    listing: Listing,
-    score: Decimal,
-    against_policy: list[Exclusion],
-    needs_vat_invoice: bool,
-) -> _Assessment:
+def assess(line: RequestLine, listing: Listing, *, needs_vat_invoice: bool) -> Assessment:
+    """The offer side of sourcing: `listing` judged for `line` at the line's quantity."""
     offer = listing.offer
     choice = choose_sku(offer, line.spec, line.quantity)
     price = unit_price(offer, choice.sku, line.quantity)
-    reasons = offer_exclusions(line, listing, choice=choice, unit_price=price) + against_policy
+    reasons = offer_exclusions(line, listing, choice=choice, unit_price=price)
     rule = listing.freight_rule()
     landed = None
     if rule is not None:
@@ -275,15 +241,74 @@ def _assess(
             needs_vat_invoice=needs_vat_invoice,
         )
         landed = _Landed(price, goods, freight, tax, total, per_unit)
-    return _Assessment(listing, choice, price, landed, score, reasons)
+    return Assessment(listing, line.quantity, choice, price, landed, reasons)
 
 
-def _better_reading(new: _Assessment, old: _Assessment) -> bool:
+def rank_line(
+    line: RequestLine,
+    assessed: Sequence[Assessment],
+    judge: SupplierJudge,
+    *,
+    top_n: int,
+) -> LineSourcing:
+    """The supplier side and the ranking: `source_line` for listings already assessed for this
+    line's quantity (`assess`)."""
+    if top_n < 1:
+        raise ValueError("top_n must be at least 1")
+    best_by_offer: dict[str, _Judged] = {}
+    for assessment in assessed:
+        if assessment.quantity != line.quantity:
+            raise ValueError(f"offer {assessment.listing.offer.offer_id} was assessed for {assessment.quantity} pieces, "
+                             f"not the line's {line.quantity}")
+        score, against_policy = judge.judge(assessment.listing.supplier)
+        reasons = assessment.reasons + against_policy if against_policy else assessment.reasons
+        judged = _Judged(assessment, score, reasons)
+        offer_id = assessment.listing.offer.offer_id
+        seen = best_by_offer.get(offer_id)
+        if seen is None or _better_reading(judged, seen):
+            best_by_offer[offer_id] = judged
+
+    eligible = sorted((j for j in best_by_offer.values() if not j.reasons), key=lambda j: j.key)
+    excluded = [_excluded(j, j.reasons) for j in best_by_offer.values() if j.reasons]
+
+    kept: list[_Judged] = []
+    kept_by_product: dict[tuple[str, str], _Judged] = {}
+    for judged in eligible:
+        product = judged.assessment.product
+        cheaper = kept_by_product.get(product)
+        if cheaper is not None:
+            same_price = cheaper.key[1] == judged.key[1]
+            excluded.append(_excluded(judged, [prevalidated(Exclusion,
+                code=ExclusionCode.DUPLICATE_LISTING,
+                message=(
+                    f"the same supplier lists this product {'at the same price' if same_price else 'for less'}"
+                    f" as offer {cheaper.assessment.listing.offer.offer_id}"
+                ),
+            )]))
+            continue
+        kept_by_product[product] = judged
+        kept.append(judged)
+
+    ranked: list[Candidate] = []
+    for position, judged in enumerate(kept, start=1):
+        if position > top_n:
+            excluded.append(_excluded(judged, [prevalidated(Exclusion,
+                code=ExclusionCode.OUTRANKED,
+                message=f"eligible, but {top_n} cheaper or better-scored offers were kept",
+            )]))
+            continue
+        ranked.append(_candidate(line, judged, position, kept[0]))
+
+    excluded.sort(key=lambda item: (item.offer_id, item.spec_id or ""))
+    return LineSourcing(line_id=line.line_id, quantity=line.quantity, ranked=ranked, excluded=excluded)
+
+
+def _better_reading(new: _Judged, old: _Judged) -> bool:
     # The same offer read twice (two search pages, a refreshed detail): keep the reading that
     # ranks better; if both rank the same, the canonical JSON decides, so input order never does.
     if new.key != old.key:
         return new.key < old.key
-    return new.listing.model_dump_json() < old.listing.model_dump_json()
+    return new.assessment.listing.model_dump_json() < old.assessment.listing.model_dump_json()
 
 
 def _product_key(listing: Listing) -> tuple[str, str]:
@@ -292,7 +317,8 @@ def _product_key(listing: Listing) -> tuple[str, str]:
     return listing.supplier.supplier_id, subject or f"offer:{listing.offer.offer_id}"
 
 
-def _excluded(assessment: _Assessment, reasons: list[Exclusion]) -> ExcludedCandidate:
+def _excluded(judged: _Judged, reasons: list[Exclusion]) -> ExcludedCandidate:
+    assessment = judged.assessment
     offer = assessment.listing.offer
     # Built without validation: every value was validated on the way in (the listing) or computed
     # here from validated values, and 10,000 of these are made per large request.
@@ -303,14 +329,13 @@ def _excluded(assessment: _Assessment, reasons: list[Exclusion]) -> ExcludedCand
         subject=offer.subject,
         unit_price=assessment.price,
         landed_unit_cost=assessment.landed.per_unit if assessment.landed is not None else None,
-        score=assessment.score,
+        score=judged.score,
         reasons=reasons,
     )
 
 
-def _candidate(
-    line: RequestLine, assessment: _Assessment, rank: int, first: _Assessment
-) -> Candidate:
+def _candidate(line: RequestLine, judged: _Judged, rank: int, first: _Judged) -> Candidate:
+    assessment = judged.assessment
     offer = assessment.listing.offer
     supplier = assessment.listing.supplier
     landed = assessment.landed
@@ -331,9 +356,9 @@ def _candidate(
         tax=landed.tax,
         total=landed.total,
         landed_unit_cost=landed.per_unit,
-        score=assessment.score,
+        score=judged.score,
         rank=rank,
-        reason=_reason(assessment, rank, first, below_moq),
+        reason=_reason(judged, rank, first, below_moq),
         min_order_quantity=offer.min_order_quantity,
         below_moq=below_moq,
         mix_batch=supplier.mix_batch,
@@ -344,7 +369,8 @@ def _candidate(
     )
 
 
-def _reason(assessment: _Assessment, rank: int, first: _Assessment, below_moq: bool) -> str:
+def _reason(judged: _Judged, rank: int, first_judged: _Judged, below_moq: bool) -> str:
+    assessment, first = judged.assessment, first_judged.assessment
     landed = assessment.landed
     assert landed is not None and first.landed is not None
     unit = assessment.listing.offer.unit
@@ -353,16 +379,16 @@ def _reason(assessment: _Assessment, rank: int, first: _Assessment, below_moq: b
         breakdown += f" + {yuan(landed.tax)} invoice surcharge"
     cost = f"{yuan(landed.per_unit)} per {unit} landed ({breakdown} = {yuan(landed.total)})"
     if rank == 1:
-        text = f"cheapest: {cost}; supplier score {assessment.score}"
+        text = f"cheapest: {cost}; supplier score {judged.score}"
     elif landed.per_unit == first.landed.per_unit:
         text = (
-            f"{cost}, the same as #1, but supplier score {assessment.score} "
-            f"against {first.score}"
+            f"{cost}, the same as #1, but supplier score {judged.score} "
+            f"against {first_judged.score}"
         )
     else:
         more = yuan(landed.per_unit - first.landed.per_unit)
         by = f"{more} more" if more else "a fraction of a fen more"
-        text = f"{cost}, {by} per {unit} than #1; supplier score {assessment.score}"
+        text = f"{cost}, {by} per {unit} than #1; supplier score {judged.score}"
     if below_moq:
         mix = assessment.listing.supplier.mix_batch
         assert mix is not None

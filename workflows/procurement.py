@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import TypedSearchAttributes
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.basket import choose_basket
     from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
+    from domain.supplier import MixBatchRule
     from domain.order import OrderPreviewResult, OrderRequest, OrderView, PlacedOrder, PlacedPart, planned_freight_of_part
     from domain.order_plan import PlannedOrder, plan_orders
     from domain.procurement import ProcurementInput, SupplierOrderInput
@@ -32,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ChosenOffer, LineOutcome, LineState, LineStatus, OrderLine, OrderOutcome, OrderSnapshot, OrderStatus,
         ProcurementState, Savings, Stage, stage_of_orders,
     )
-    from domain.ranking import Candidate, LineSourcing, source_line
+    from domain.ranking import Assessment, Candidate, LineSourcing, SupplierJudge, assess, rank_line
     from domain.records import OrderRecord, RequestRecord, SourcingRecord, StageRecord
     from domain.request import RequestLine
     from domain.search import FreightQuery, FreightQuote, OfferFacts, SearchQuery, SearchResult, promising
@@ -42,6 +44,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import LEAN_HISTORY_PATCH, call_1688, record, refusal
     from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow, order_search_attributes
 
+# A procurement keeps at most READS_IN_FLIGHT of its sourcing reads (search, detail, seller,
+# freight) waiting at once. A 500-line request asked for every detail at once: hundreds of results
+# then came back in one workflow activation (over 300 ms of CPU), and its pending activities ran to
+# a third of the server's limit, while the app's quota lets only so many calls through a minute
+# anyway. A new patch: histories recorded before it replay with every read asked at once.
+BOUNDED_READS_PATCH = "bounded-reads-1"
+READS_IN_FLIGHT = 50
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
 BASKET_PATCH = "basket-choice-1"
@@ -50,6 +59,8 @@ CANDIDATES_KEPT = 3
 # A line may name its offer (an RFQ's award, workflows/rfq.py): only that offer is read. Histories
 # recorded before it never had such a line, and replay with the search as before.
 RFQ_PIN_PATCH = "rfq-pin-1"
+
+T = TypeVar("T")
 
 # Order statuses in which an order can still be cancelled without losing money.
 _CANCELLABLE = {OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PAYMENT}
@@ -77,7 +88,10 @@ class ProcurementWorkflow:
             workflow_id=workflow.info().workflow_id,
             lines=[LineState(line_id=l.line_id, keyword=l.keyword, quantity=l.quantity) for l in request.lines],
         )
-        self._listings: dict[str, list[Listing]] = {}
+        # Each listing judged for its line as it arrives (domain/ranking.assess), in the workflow task
+        # that delivers it: ranking a large request at planning time is then the cheap part.
+        self._assessed: dict[str, list[Assessment]] = {}
+        self._sellers: dict[tuple, SupplierProfile] = {}  # one profile object per seller and terms
         self._history: dict[str, SupplierHistory] = {}
         self._suppliers: dict[str, asyncio.Task[SupplierProfile | None]] = {}
         self._pending: dict[str, int] = {}  # line_id -> pieces still to buy
@@ -99,6 +113,7 @@ class ProcurementWorkflow:
         self._v2 = True
         self._basket = True
         self._lean_history = True
+        self._reads: asyncio.Semaphore | None = None  # READS_IN_FLIGHT, under BOUNDED_READS_PATCH
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -185,7 +200,9 @@ class ProcurementWorkflow:
     async def run(self, input: ProcurementInput) -> ProcurementState:
         # The newest patch first: with it, every earlier one is in force (one marker, not three);
         # a history recorded before it replays each earlier patch as recorded.
-        self._lean_history = workflow.patched(LEAN_HISTORY_PATCH)
+        if workflow.patched(BOUNDED_READS_PATCH):
+            self._reads = asyncio.Semaphore(READS_IN_FLIGHT)
+        self._lean_history = self._reads is not None or workflow.patched(LEAN_HISTORY_PATCH)
         self._v2 = self._lean_history or workflow.patched(MONEY_PATCH)
         self._basket = self._lean_history or workflow.patched(BASKET_PATCH)
         request = input.request
@@ -210,11 +227,18 @@ class ProcurementWorkflow:
     def _pinning(self) -> bool:
         return self._lean_history or workflow.patched(RFQ_PIN_PATCH)
 
+    async def _read(self, activity: str, arg: Any, result_type: type[T], *, task_queue: str, summary: str) -> T:
+        """A sourcing read on 1688, waiting its turn among READS_IN_FLIGHT (BOUNDED_READS_PATCH)."""
+        if self._reads is None:
+            return await call_1688(activity, arg, result_type, task_queue=task_queue, summary=summary)
+        async with self._reads:
+            return await call_1688(activity, arg, result_type, task_queue=task_queue, summary=summary)
+
     async def _search(self, line: RequestLine, pages: int, label: str) -> list:
         """The search rows of up to ``pages`` pages (fewer when 1688 has fewer); raises ActivityError."""
         hits = []
         for page in range(1, pages + 1):
-            result = await call_1688(
+            result = await self._read(
                 "search_offers",
                 SearchQuery(keyword=line.keyword, page=page, price_min=line.price_min, price_max=line.price_max,
                             category_id=line.category_id),
@@ -231,7 +255,7 @@ class ProcurementWorkflow:
         if line.offer_id is not None and self._pinning():
             self._seen[line.line_id].add(line.offer_id)
             listing = await self._listing(line, line.offer_id)
-            self._listings[line.line_id] = [listing] if listing is not None else []
+            self._assessed[line.line_id] = [listing] if listing is not None else []
             if listing is None:
                 self._line(line.line_id).reason = f"the pinned offer {line.offer_id} could not be read on 1688"
             return
@@ -244,7 +268,7 @@ class ProcurementWorkflow:
         picks = promising(hits, line.quantity, line.max_moq, self._input.config.details_per_line)
         self._seen[line.line_id].update(hit.offer_id for hit in picks)
         listings = await asyncio.gather(*(self._listing(line, hit.offer_id) for hit in picks))
-        self._listings[line.line_id] = [l for l in listings if l is not None]
+        self._assessed[line.line_id] = [l for l in listings if l is not None]
         if not hits:
             self._line(line.line_id).reason = f"no offer on 1688 matches {line.keyword!r} in the price range"
 
@@ -263,13 +287,13 @@ class ProcurementWorkflow:
                           config.details_per_line)
         self._seen[line.line_id].update(hit.offer_id for hit in picks)
         found = [l for l in await asyncio.gather(*(self._listing(line, hit.offer_id) for hit in picks)) if l is not None]
-        self._listings[line.line_id] = self._listings.get(line.line_id, []) + found
+        self._assessed[line.line_id] = self._assessed.get(line.line_id, []) + found
         return len(found)
 
-    async def _listing(self, line: RequestLine, offer_id: str) -> Listing | None:
+    async def _listing(self, line: RequestLine, offer_id: str) -> Assessment | None:
         queue = self._input.config.alibaba_task_queue
         try:
-            facts = await call_1688("fetch_offer", offer_id, OfferFacts, task_queue=queue, summary=f"detail of offer {offer_id}")
+            facts = await self._read("fetch_offer", offer_id, OfferFacts, task_queue=queue, summary=f"detail of offer {offer_id}")
         except ActivityError:
             return None  # offline or unreadable: the offer simply is not a candidate
         if self._lean_history:
@@ -282,12 +306,22 @@ class ProcurementWorkflow:
             if supplier is None:
                 return None
             freight = await self._freight(line, offer_id)
-        return Listing(offer=facts.offer, supplier=supplier.model_copy(update={"mix_batch": facts.mix_batch}), freight=freight)
+        listing = Listing(offer=facts.offer, supplier=self._seller(supplier, facts.mix_batch), freight=freight)
+        return assess(line, listing, needs_vat_invoice=self._input.request.needs_vat_invoice)
+
+    def _seller(self, supplier: SupplierProfile, mix_batch: MixBatchRule | None) -> SupplierProfile:
+        """The seller's profile with the offer's mixed-batch terms, one object per seller and terms:
+        ranking judges a seller once per object, not once per listing."""
+        key = (supplier.supplier_id, None if mix_batch is None else tuple(mix_batch.__dict__.items()))
+        shared = self._sellers.get(key)
+        if shared is None:
+            shared = self._sellers[key] = supplier.model_copy(update={"mix_batch": mix_batch})
+        return shared
 
     async def _freight(self, line: RequestLine, offer_id: str) -> EstimatedFreight | None:
         delivery = self._input.request.delivery
         try:
-            quote = await call_1688(
+            quote = await self._read(
                 "estimate_freight",
                 FreightQuery(offer_id=offer_id, quantity=max(line.quantity, 1), province=delivery.province, city=delivery.city),
                 FreightQuote, task_queue=self._input.config.alibaba_task_queue,
@@ -304,28 +338,34 @@ class ProcurementWorkflow:
 
     async def _fetch_supplier(self, supplier_id: str) -> SupplierProfile | None:
         try:
-            return await call_1688("fetch_supplier", supplier_id, SupplierProfile,
+            return await self._read("fetch_supplier", supplier_id, SupplierProfile,
                                    task_queue=self._input.config.alibaba_task_queue, summary=f"profile of supplier {supplier_id}")
         except ActivityError:
             return None
 
     async def _load_history(self) -> None:
-        ids = sorted({l.supplier.supplier_id for ls in self._listings.values() for l in ls})
+        ids = sorted({a.listing.supplier.supplier_id for line in self._assessed.values() for a in line})
         if ids:
             self._history = await record("load_supplier_history", ids, summary="our record of these suppliers",
                                          result_type=dict[str, SupplierHistory], alerts=self._state.alerts) or {}
 
-    def _source(self, line: RequestLine) -> LineSourcing:
+    def _source(self, line: RequestLine, judge: SupplierJudge) -> LineSourcing:
         request = self._input.request
-        listings = [l for l in self._listings.get(line.line_id, []) if l.offer.offer_id not in self._failed[line.line_id]]
-        return source_line(line, listings, request.supplier_policy, needs_vat_invoice=request.needs_vat_invoice,
-                           today=workflow.now().date(), top_n=request.top_n, history_by_supplier=self._history)
+        failed = self._failed[line.line_id]
+        # Assessed at the line's quantity when they arrived; a line bought again for the pieces
+        # still missing is judged afresh for that quantity (a few lines, not the whole request).
+        assessed = [
+            a if a.quantity == line.quantity else assess(line, a.listing, needs_vat_invoice=request.needs_vat_invoice)
+            for a in self._assessed.get(line.line_id, []) if a.listing.offer.offer_id not in failed
+        ]
+        return rank_line(line, assessed, judge, top_n=request.top_n)
 
     async def _plan_and_place(self, line_ids: list[str]) -> None:
         """Rank the lines for the pieces still missing, plan orders, and start placing them."""
         request = self._input.request
         lines = [request.line(i).model_copy(update={"quantity": self._pending[i]}) for i in line_ids]  # type: ignore[union-attr]
-        sourcings = [self._source(line) for line in lines]
+        judge = SupplierJudge(request.supplier_policy, workflow.now().date(), self._history)
+        sourcings = [self._source(line, judge) for line in lines]
         if self._basket:
             # Exact within a node budget, not a clock: the same histories give the same basket.
             basket = choose_basket(request.model_copy(update={"lines": lines}), sourcings)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.eligibility import ExclusionCode, trim_to_spec
 from domain.money import yuan
 from domain.offer import Listing
-from domain.ranking import LineSourcing, source_line, source_request
+from domain.ranking import LineSourcing, SupplierJudge, assess, rank_line, source_line, source_request
 from domain.request import RequestLine
 from domain.supplier import SupplierHistory
 from sourcing_builders import TODAY, line, listing, policy, random_line, random_listing, request
@@ -221,3 +222,44 @@ def test_trimming_offers_to_the_lines_spec_does_not_change_the_outcome(
         item.model_copy(update={"offer": trim_to_spec(item.offer, request_line.spec)}) for item in listings
     ]
     assert source(request_line, trimmed) == source(request_line, listings)
+
+
+# --- judged as they arrive, ranked later (what the procurement workflow does) --------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32))
+def test_listings_assessed_as_they_arrive_rank_as_sourcing_them_at_once(seed: int) -> None:
+    # The workflow assesses each listing when it arrives, with its seller's profile shared between
+    # listings, and ranks at planning time with one judge for every line: the same outcome.
+    rng = random.Random(seed)
+    request_line = random_line(rng, "1")
+    listings = [random_listing(rng, rng.randint(0, 15)) for _ in range(rng.randint(0, 25))]
+    sellers: dict[str, object] = {}
+    shared = [item.model_copy(update={"supplier": sellers.setdefault(item.supplier.model_dump_json(), item.supplier)})
+              for item in listings]
+    judge = SupplierJudge(policy(), TODAY, None)
+    assessed = [assess(request_line, item, needs_vat_invoice=True) for item in shared]
+    ranked = rank_line(request_line, assessed, judge, top_n=5)
+    again = rank_line(request_line, assessed, judge, top_n=5)  # the judge's cache changes nothing
+    expected = source_line(request_line, listings, policy(), needs_vat_invoice=True, today=TODAY, top_n=5)
+    assert ranked == expected and again == expected
+
+
+def test_an_assessment_for_another_quantity_is_refused() -> None:
+    # A line bought again for the pieces still missing must be assessed afresh: tiers, freight and
+    # stock depend on the quantity.
+    assessed = [assess(line(quantity=50), SUPPLIER_A, needs_vat_invoice=False)]
+    with pytest.raises(ValueError, match="assessed for 50 pieces"):
+        rank_line(line(quantity=30), assessed, SupplierJudge(policy(), TODAY, None), top_n=3)
+
+
+def test_the_judge_reads_a_changed_profile_afresh() -> None:
+    judge = SupplierJudge(policy(min_years=3), TODAY, None)
+    fresh = SUPPLIER_A.supplier
+    _, reasons = judge.judge(fresh)
+    assert reasons == []
+    junior = fresh.model_copy(update={"years": 1})
+    _, reasons = judge.judge(junior)
+    assert [r.code for r in reasons] == [ExclusionCode.SUPPLIER_YEARS]
+    assert judge.judge(fresh)[1] == []

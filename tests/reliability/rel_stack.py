@@ -173,6 +173,9 @@ class StackOptions:
     timing: Timing = field(default_factory=lambda: RELIABILITY_TIMING)
     catalog: dict[str, Any] | None = None
     temporal_args: list[str] = field(default_factory=list)  # more `temporal server start-dev` flags
+    # What a worker runs: the product's `worker`, or a benchmark's wrapper of it (bench/activation_timer.py).
+    worker_module: str = "worker"
+    worker_env: dict[str, str] = field(default_factory=dict)  # more variables for every worker
 
 
 class Stack:
@@ -383,8 +386,8 @@ class Stack:
     def start_worker(self, env: dict[str, str] | None = None, args: list[str] | None = None) -> Child:
         """A `python -m worker` process; ``env`` adds to the stack's variables, ``args`` are its flags."""
         self._worker_seq += 1
-        child = self._spawn(f"worker-{self._worker_seq}", [sys.executable, "-m", "worker", *(args or [])],
-                            {**self.worker_environment(), **(env or {})})
+        child = self._spawn(f"worker-{self._worker_seq}", [sys.executable, "-m", self.options.worker_module, *(args or [])],
+                            {**self.worker_environment(), **self.options.worker_env, **(env or {})})
         self.workers.append(child)
         return child
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.progress import LineStatus, Stage
+from history_shape import check_order_history
 from wf_harness import accept_all, catalog_with, offer, procurement_stack, record_histories, request, supplier
 
 CATALOG = catalog_with(
@@ -44,3 +45,12 @@ async def test_two_lines_two_suppliers_bought_paid_received(any_env, db_pool):
         assert await db_pool.fetchval("SELECT count(*) FROM sourcing_decisions WHERE chosen") == 2
         calls = await db_pool.fetch("SELECT DISTINCT api FROM api_calls")
         assert "com.alibaba.trade:alibaba.trade.fastCreateOrder" in {r["api"] for r in calls}
+
+        # The histories hold no event that changes nothing (issue 13): every search-attribute
+        # upsert changes a value, every report to the procurement carries news, and the spend
+        # check made while verifying serves the payment that follows it.
+        for order in state.orders:
+            history = await stack.client.get_workflow_handle(order.workflow_id).fetch_history()
+            counts = await check_order_history(stack.client, history)
+            assert counts["spend_checks"] == 1, counts
+            assert counts["reports"] >= 3, counts  # paid, shipped, arrived, received: news all

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import httpx
 from pydantic import SecretStr
+from temporalio.api.enums.v1 import EventType
 
 from domain.procurement import Timing
 from domain.progress import Stage
-from starter.push_receiver import PUSH_PATH, create_app
+from starter.push_receiver import PUSH_PATH, WAKING_TOPICS, create_app
 from wf_harness import accept_all, catalog_with, offer, procurement_stack, request, supplier
 
 CATALOG = catalog_with([supplier("b2b-A")], [offer("610000000001", "b2b-A", "纯棉T恤 白色", "45.00", 50)])
@@ -30,7 +32,22 @@ async def test_a_push_makes_the_order_read_1688_now_and_a_forged_one_is_refused(
             return current.shipment and current.shipment.polls >= 1 and current
 
         await stack.wait_for(polled_once, "the first logistics poll")
-        # The parcel travels and arrives; 1688 pushes the events to our receiver.
+        # The seller ships and the courier scans the parcel on its way: each push reads 1688 at
+        # once, one after the other.
+        stack.sim.clock.advance(timedelta(hours=36))
+        stack.sim.market.catch_up()
+        on_the_way = [e for e in stack.sim.market.events if e["type"] in WAKING_TOPICS]
+        stack.sim.market.events = []
+        for event in on_the_way:
+            before = (await stack.order_state(order.workflow_id)).shipment.polls
+            response = await receiver.post(PUSH_PATH, data=stack.sim.push.form(event))
+            assert order.workflow_id in response.json()["woken"]
+
+            async def read_again(before=before):
+                return (await stack.order_state(order.workflow_id)).shipment.polls > before
+
+            await stack.wait_for(read_again, "the order reading 1688 after a push")
+        # The parcel travels on and arrives; 1688 pushes the events to our receiver.
         stack.sim.clock.advance(timedelta(days=5))
         stack.sim.market.catch_up()
         events, stack.sim.market.events = stack.sim.market.events, []
@@ -53,6 +70,15 @@ async def test_a_push_makes_the_order_read_1688_now_and_a_forged_one_is_refused(
 
         arrived = await stack.order_in_status(handle, "awaiting_qc")
         assert arrived.shipment.status == "SIGN"
+        # Each push read 1688 at once, and the poll timer ran on: a push neither cancels it nor
+        # starts another. It is started again only once, when its interval falls back to the slow
+        # one after the first push, and stopped when the parcel arrived.
+        history = await stack.client.get_workflow_handle(order.workflow_id).fetch_history()
+        timers = Counter(EventType.Name(e.event_type) for e in history.events
+                         if e.event_type in (EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_TIMER_CANCELED))
+        print(f"{len(on_the_way)} pushes on the way; timers: {dict(timers)}")
+        assert len(on_the_way) >= 2, f"{len(on_the_way)} pushes before arrival: the test proves nothing"
+        assert timers["EVENT_TYPE_TIMER_CANCELED"] <= 2, timers
 
         # Past its parcel, a push would wake the order for nothing: once visibility shows it at
         # QC (a moment after the workflow moved on), a late or repeated push leaves it alone.
