@@ -14,6 +14,7 @@ For benchmarks only: the product's worker is `python -m worker`, which this runs
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -31,7 +32,25 @@ _figures: dict[str, dict[str, Any]] = {}
 _activate = _runner._Instance.activate
 
 
+# Garbage collection runs in whichever thread allocates when a threshold is reached: the time each
+# collection took, by generation, so an activation that met a full collection says so.
+_gc_ms = threading.local()
+_gc_started: dict[int, float] = {}
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    ident = threading.get_ident()
+    if phase == "start":
+        _gc_started[ident] = time.thread_time()
+    elif ident in _gc_started:
+        spent = (time.thread_time() - _gc_started.pop(ident)) * 1000
+        tally = getattr(_gc_ms, "tally", None)
+        if tally is not None:
+            tally[info["generation"]] += spent
+
+
 def _timed_activate(self: Any, act: Any) -> Any:
+    _gc_ms.tally = [0.0, 0.0, 0.0]
     started = time.thread_time()
     completion = None
     try:
@@ -39,8 +58,10 @@ def _timed_activate(self: Any, act: Any) -> Any:
         return completion
     finally:
         cpu_ms = (time.thread_time() - started) * 1000
+        tally, _gc_ms.tally = _gc_ms.tally, None
         workflow_id = self.instance_details.info.workflow_id
-        _note("order" if "-order-" in workflow_id else "procurement", workflow_id, cpu_ms, act, completion)
+        gc_note = f" [GC {tally[2]:.0f} ms full, {tally[0] + tally[1]:.0f} ms young]" if sum(tally) >= 1 else ""
+        _note("order" if "-order-" in workflow_id else "procurement", workflow_id, cpu_ms, act, completion, gc_note)
 
 
 def _count(kinds: list[str]) -> str:
@@ -55,11 +76,15 @@ def _jobs(act: Any, completion: Any) -> str:
     jobs = _count([job.WhichOneof("variant") or "?" for job in act.jobs])
     commands = []
     if completion is not None and completion.HasField("successful"):
-        commands = [command.WhichOneof("variant") or "?" for command in completion.successful.commands]
-    return f"{jobs} -> {_count(commands) or 'no command'}"
+        for command in completion.successful.commands:
+            kind = command.WhichOneof("variant") or "?"
+            step = getattr(command, kind).activity_type if kind.startswith("schedule") and "activity" in kind else ""
+            commands.append(f"{kind} {step}".strip())
+    replay = ", replaying" if act.is_replaying else ""
+    return f"{jobs} -> {_count(commands) or 'no command'} (history {act.history_length}{replay})"
 
 
-def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any) -> None:
+def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any, gc_note: str) -> None:
     with _lock:
         figure = _figures.setdefault(kind, {"cpu_ms": 0.0, "workflow_id": "", "activations": 0, "over_200_ms": 0,
                                             "largest": []})
@@ -69,7 +94,7 @@ def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any)
             figure.update(cpu_ms=round(cpu_ms, 1), workflow_id=workflow_id)
         largest = figure["largest"]
         if len(largest) < 5 or cpu_ms > largest[-1][0]:
-            largest.append((round(cpu_ms, 1), _jobs(act, completion)))
+            largest.append((round(cpu_ms, 1), _jobs(act, completion) + gc_note))
             largest.sort(key=lambda item: -item[0])
             del largest[5:]
         # Written after every activation, outside the timed part: the worker is stopped with a
@@ -79,6 +104,7 @@ def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any)
 
 def main() -> None:
     _runner._Instance.activate = _timed_activate  # type: ignore[method-assign]
+    gc.callbacks.append(_on_gc)
     import worker
 
     worker.entry()

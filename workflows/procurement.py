@@ -44,12 +44,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import LEAN_HISTORY_PATCH, call_1688, record, refusal
     from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow, order_search_attributes
 
-# A procurement keeps at most READS_IN_FLIGHT of its sourcing reads (search, detail, seller,
-# freight) waiting at once. A 500-line request asked for every detail at once: hundreds of results
-# then came back in one workflow activation (over 300 ms of CPU), and its pending activities ran to
-# a third of the server's limit, while the app's quota lets only so many calls through a minute
-# anyway. A new patch: histories recorded before it replay with every read asked at once.
-BOUNDED_READS_PATCH = "bounded-reads-1"
+# Big requests (issue 13), a new patch; histories recorded before it replay as they were made:
+# - a procurement keeps at most READS_IN_FLIGHT of its sourcing reads (search, detail, seller,
+#   freight) waiting at once. A 200-line request asked for every detail at once: 1,712 activities
+#   pending (the server refuses more than 2,000), and hundreds of results came back in one workflow
+#   activation, while the app's quota lets only so many calls through a minute anyway;
+# - the ledger's sourcing records of one planning round are written together, not one after the
+#   other: 200 lines in turn kept one workflow task open past its timeout, and the server gave the
+#   task to the worker again, which replayed the whole history each time.
+BIG_REQUEST_PATCH = "big-request-1"
 READS_IN_FLIGHT = 50
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
@@ -113,7 +116,7 @@ class ProcurementWorkflow:
         self._v2 = True
         self._basket = True
         self._lean_history = True
-        self._reads: asyncio.Semaphore | None = None  # READS_IN_FLIGHT, under BOUNDED_READS_PATCH
+        self._reads: asyncio.Semaphore | None = None  # READS_IN_FLIGHT, under BIG_REQUEST_PATCH
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -200,7 +203,7 @@ class ProcurementWorkflow:
     async def run(self, input: ProcurementInput) -> ProcurementState:
         # The newest patch first: with it, every earlier one is in force (one marker, not three);
         # a history recorded before it replays each earlier patch as recorded.
-        if workflow.patched(BOUNDED_READS_PATCH):
+        if workflow.patched(BIG_REQUEST_PATCH):
             self._reads = asyncio.Semaphore(READS_IN_FLIGHT)
         self._lean_history = self._reads is not None or workflow.patched(LEAN_HISTORY_PATCH)
         self._v2 = self._lean_history or workflow.patched(MONEY_PATCH)
@@ -228,7 +231,7 @@ class ProcurementWorkflow:
         return self._lean_history or workflow.patched(RFQ_PIN_PATCH)
 
     async def _read(self, activity: str, arg: Any, result_type: type[T], *, task_queue: str, summary: str) -> T:
-        """A sourcing read on 1688, waiting its turn among READS_IN_FLIGHT (BOUNDED_READS_PATCH)."""
+        """A sourcing read on 1688, waiting its turn among READS_IN_FLIGHT (BIG_REQUEST_PATCH)."""
         if self._reads is None:
             return await call_1688(activity, arg, result_type, task_queue=task_queue, summary=summary)
         async with self._reads:
@@ -384,16 +387,22 @@ class ProcurementWorkflow:
             state.ranked = len(sourcing.ranked)
             state.excluded = len(sourcing.excluded)
         chosen = {pl.line_id: pl.offer_id for order in plan.orders for pl in order.lines}
+        records = []
         for sourcing in sourcings:
             line_state = self._line(sourcing.line_id)
             pick = next((c for c in sourcing.ranked if c.offer_id == chosen.get(sourcing.line_id)), None)
             line_state.chosen = _chosen(pick) if pick else line_state.chosen
             if pick is not None and all(c.offer_id != pick.offer_id for c in line_state.candidates):
                 line_state.candidates.append(_chosen(pick))
-            await record("record_sourcing", SourcingRecord(
+            write = record("record_sourcing", SourcingRecord(
                 workflow_id=self._state.workflow_id, sourcing_round=self._rounds[sourcing.line_id], sourcing=sourcing,
                 chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}", alerts=self._state.alerts)
             self._rounds[sourcing.line_id] += 1
+            if self._reads is not None:
+                records.append(write)  # written together below (BIG_REQUEST_PATCH)
+            else:
+                await write
+        await asyncio.gather(*records)
         again: list[str] = []
         for unplanned in plan.unplanned:
             if self._v2 and self._failed[unplanned.line_id] and unplanned.line_id not in self._searched_again:

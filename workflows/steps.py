@@ -86,12 +86,19 @@ async def call_1688(
 LEAN_HISTORY_PATCH = "lean-history-1"
 
 
+def _lean(instance: object) -> bool:
+    # A workflow that asked for its patches (`_lean_history`, set first thing in `run`) is not asked
+    # again here: a newer patch stands for LEAN_HISTORY_PATCH without recording its marker.
+    lean = getattr(instance, "_lean_history", None)
+    return lean if isinstance(lean, bool) else workflow.patched(LEAN_HISTORY_PATCH)
+
+
 async def record(name: str, arg: Any, *, summary: str, result_type: type[T] | None = None,
                  alerts: list[str] | None = None) -> Any:
     """Write to the ledger; a write the database refuses for its content is logged and, when
     ``alerts`` is given, added there (the workflow goes on: its history still has everything)."""
     try:
-        if workflow.patched(LEAN_HISTORY_PATCH):
+        if _lean(workflow.instance()):
             return await workflow.execute_local_activity(
                 name,
                 arg,
