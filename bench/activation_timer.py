@@ -7,7 +7,8 @@ the machine. This wraps the sandbox's `activate` (decoding the activity results,
 encoding the commands) and reads the thread's CPU clock around it, which counts only the worker
 thread running the activation. Every new largest figure per workflow kind is written to the JSON
 file named by `PROCURE_ACTIVATION_LOG`: {kind: {"cpu_ms", "workflow_id", "activations", "over_200_ms",
-"largest"}}, where "largest" lists the five largest activations with the jobs each carried.
+"replays", "largest"}}, where "replays" counts workflows started again from their first event (the
+worker had lost them from its cache) and "largest" lists the five largest activations with the jobs each carried.
 
 For benchmarks only: the product's worker is `python -m worker`, which this runs unchanged.
 """
@@ -87,8 +88,11 @@ def _jobs(act: Any, completion: Any) -> str:
 def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any, gc_note: str) -> None:
     with _lock:
         figure = _figures.setdefault(kind, {"cpu_ms": 0.0, "workflow_id": "", "activations": 0, "over_200_ms": 0,
-                                            "largest": []})
+                                            "replays": 0, "largest": []})
         figure["activations"] += 1
+        # A workflow started again from its first event while it had more: the worker lost it
+        # from its cache (evicted, or a task given to it without its sticky queue).
+        figure["replays"] += act.is_replaying and any(job.HasField("initialize_workflow") for job in act.jobs)
         figure["over_200_ms"] += cpu_ms > OVER_MS
         if cpu_ms > figure["cpu_ms"]:
             figure.update(cpu_ms=round(cpu_ms, 1), workflow_id=workflow_id)
