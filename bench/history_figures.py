@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import WorkflowHistory
 
 from bench.stack import workflow_kind
@@ -33,6 +33,7 @@ class KindFigures:
     timers: int = 0
     upserts: int = 0
     event_types: Counter[str] = field(default_factory=Counter)
+    task_timeouts: Counter[str] = field(default_factory=Counter)  # workflow task timeouts by kind
 
 
 @dataclass
@@ -92,6 +93,9 @@ def read(histories: list[WorkflowHistory]) -> HistoryFigures:
                 k.activities[event.activity_task_scheduled_event_attributes.activity_type.name] += 1
             elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
                 k.children += 1
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                timeout = event.workflow_task_timed_out_event_attributes.timeout_type
+                k.task_timeouts[TimeoutType.Name(timeout).removeprefix("TIMEOUT_TYPE_")] += 1
             elif event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
                 k.timers += 1
             elif event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:

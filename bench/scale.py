@@ -150,6 +150,9 @@ async def run(lines: int, suppliers: int, timeout: float, offers_per_line: int =
         *[f"    {cpu:7.1f} ms: {jobs}" for kind, a in sorted(activations.items()) if kind == "procurement"
           for cpu, jobs in a.get("largest", [])],
         "",
+        "workflow tasks timed out (history), by workflow and timeout: " + (", ".join(
+            f"{kind} {timeout} x{n}" for kind, k in sorted(kinds.items()) for timeout, n in sorted(k.task_timeouts.items()))
+            or "none"),
         "log lines about timeouts, sticky queues, evictions (count: message):",
         *[f"  {count:5d}: {text}" for text, count in sorted(hints.items(), key=lambda item: -item[1])[:8]],
         f"writes the server refused (its log): {len(refused)}",
