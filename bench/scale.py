@@ -115,18 +115,6 @@ async def run(lines: int, suppliers: int, timeout: float, offers_per_line: int =
             return "level=WARN" in line and ("warn limit" in line or "warning limit" in line)
 
         refused = [line for line in log if not warning(line)]
-        # Why a workflow was replayed from its start: what the worker and the server logged about
-        # task timeouts, sticky queues and evictions.
-        hints: dict[str, int] = {}
-        for name in ("temporal.log", *(f"{child.name}.log" for child in [*stack.workers, *stack.retired])):
-            path = stack.logs / name
-            if not path.exists():
-                continue
-            for line in path.read_text(errors="replace").splitlines():
-                lowered = line.lower()
-                if any(word in lowered for word in ("evict", "sticky", "timed out", "timeout", "deadlock")):
-                    text = line.split('msg="')[1].split('"')[0] if 'msg="' in line else line[-160:]
-                    hints[f"{name}: {text[:140]}"] = hints.get(f"{name}: {text[:140]}", 0) + 1
         warned = sorted({line.split('msg="')[1].split('"')[0] for line in log if warning(line) and 'msg="' in line})
     kinds = figures.kinds
     activations = json.loads(activation_log.read_text(encoding="utf-8")) if activation_log.exists() else {}
@@ -153,8 +141,6 @@ async def run(lines: int, suppliers: int, timeout: float, offers_per_line: int =
         "workflow tasks timed out (history), by workflow and timeout: " + (", ".join(
             f"{kind} {timeout} x{n}" for kind, k in sorted(kinds.items()) for timeout, n in sorted(k.task_timeouts.items()))
             or "none"),
-        "log lines about timeouts, sticky queues, evictions (count: message):",
-        *[f"  {count:5d}: {text}" for text, count in sorted(hints.items(), key=lambda item: -item[1])[:8]],
         f"writes the server refused (its log): {len(refused)}",
         *[f"  {line[:300]}" for line in refused[:5]],
         f"server warnings (not refusals): {', '.join(warned) or 'none'}",
