@@ -33,6 +33,7 @@ from temporalio.client import Client
 from temporalio.common import MetricMeter, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
+from activities.basket import basket_activities
 from activities.call_quota import SharedCallQuota
 from activities.compliance import ComplianceActivities, ComplianceLedgerActivities, LicenceRegister, LowPriorityQuota
 from activities.api_audit import ApiAudit
@@ -127,6 +128,12 @@ def ledger_activities(pool: asyncpg.Pool) -> list:
     ]
 
 
+def workflow_queue_activities(pool: asyncpg.Pool) -> list:
+    """What the workflows' own worker runs beside them, mostly as local activities: the ledger's
+    reads and writes and the basket solver."""
+    return ledger_activities(pool) + basket_activities()
+
+
 def replenishment_activities(client: Client, settings: Settings, pool: asyncpg.Pool) -> list:
     replenish = ReplenishmentActivities(pool, client, settings.replenishment_config, replenishment_setup(settings),
                                         settings.replenishment_quiet_after)
@@ -192,7 +199,7 @@ def build_workers(
                 client,
                 task_queue=settings.procurement_task_queue,
                 workflows=WORKFLOWS,
-                activities=ledger_activities(pool) + replenishment_activities(client, settings, pool),
+                activities=workflow_queue_activities(pool) + replenishment_activities(client, settings, pool),
                 max_cached_workflows=settings.max_cached_workflows,
                 max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
                 **common,

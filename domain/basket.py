@@ -52,15 +52,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.landed_cost import tier_price
 from domain.money import ARITHMETIC, Yuan
+from domain.prevalidated import prevalidated
 from domain.order_plan import (
     MAX_LINES_PER_ORDER,
     OrderPlan,
+    PlanTerms,
     PlannedLine,
     PlannedOrder,
     UnplannedLine,
@@ -68,7 +70,7 @@ from domain.order_plan import (
     why_unplanned,
 )
 from domain.ranking import Candidate, LineSourcing
-from domain.request import PurchaseRequest, RequestLine
+from domain.request import Price, RequestLine
 
 NODE_BUDGET = 20_000
 
@@ -89,6 +91,35 @@ class BasketChoice(BaseModel):
     per_line_plan_total: Yuan  # what `plan_orders` (each line on its own) would have cost
     headline_total: Yuan  # each line at its lowest headline (listed unit) price, no freight or tax
     own_best_total: Yuan  # each line at its own best landed cost, freight counted per line
+
+
+class BasketTerms(PlanTerms, Protocol):
+    """What the basket needs of a request (a `PurchaseRequest` or a `BasketQuestion`)."""
+
+    @property
+    def needs_vat_invoice(self) -> bool: ...
+
+
+class BasketQuestion(BaseModel):
+    """`choose_basket`'s input, as the procurement sends it to the solver's local activity: no
+    delivery address or policy, and each line's excluded offers only where the line has no
+    candidate (the one place the answer reads them: why a line cannot be bought)."""
+
+    model_config = _RESULT
+
+    lines: list[RequestLine]
+    needs_vat_invoice: bool
+    budget: Price | None
+    sourcings: list[LineSourcing]
+
+    @classmethod
+    def of(cls, terms: BasketTerms, sourcings: Sequence[LineSourcing]) -> BasketQuestion:
+        # Built from validated values without validating them again (thousands of candidates, in
+        # the workflow task that plans).
+        return prevalidated(
+            cls, lines=list(terms.lines), needs_vat_invoice=terms.needs_vat_invoice, budget=terms.budget,
+            sourcings=[s.model_copy(update={"excluded": []}) if s.ranked else s for s in sourcings],
+        )
 
 
 class Evaluation(NamedTuple):
@@ -182,7 +213,7 @@ def _price(candidate: Candidate, ordered: int) -> Decimal:
 
 
 def choose_basket(
-    request: PurchaseRequest,
+    request: BasketTerms,
     sourcings: Sequence[LineSourcing],
     *,
     exclude: Iterable[Sequence[str]] = (),

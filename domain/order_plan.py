@@ -13,16 +13,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eligibility import LABELS
 from domain.money import Yuan
 from domain.ranking import Candidate, LineSourcing
-from domain.request import PurchaseRequest, RequestLine
+from domain.request import RequestLine
 
 MAX_LINES_PER_ORDER = 50
+
+
+class PlanTerms(Protocol):
+    """What planning needs of a request: its lines (in request order) and its budget."""
+
+    @property
+    def lines(self) -> Sequence[RequestLine]: ...
+    @property
+    def budget(self) -> Decimal | None: ...
+
 
 _RESULT = ConfigDict(extra="ignore", frozen=True)
 
@@ -106,7 +116,7 @@ def next_candidate(
 
 
 def plan_orders(
-    request: PurchaseRequest,
+    request: PlanTerms,
     sourcings: Sequence[LineSourcing],
     *,
     exclude: Iterable[Sequence[str]] = (),
@@ -185,7 +195,7 @@ def _mixed_batches_missed(batches: list[_Batch]) -> dict[tuple[str, str], str]:
     return missed
 
 
-def _plan(request: PurchaseRequest, batches: list[_Batch], unplanned: list[UnplannedLine]) -> OrderPlan:
+def _plan(request: PlanTerms, batches: list[_Batch], unplanned: list[UnplannedLine]) -> OrderPlan:
     orders = [_order(supplier_id, part, lines) for supplier_id, part, lines in batches]
     goods = sum((order.goods_total for order in orders), Decimal("0.00"))
     freight = sum((order.freight for order in orders), Decimal("0.00"))

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import TypedSearchAttributes
+from temporalio.common import RetryPolicy, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -23,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         ApproveInput, ApproveResult, CancelInput, CancelResult, NotCancelled,
     )
-    from domain.basket import choose_basket
+    from domain.basket import BasketChoice, BasketQuestion, choose_basket
     from domain.budget import committed_by
     from domain.offer import EstimatedFreight, Listing
     from domain.supplier import MixBatchRule
@@ -54,6 +55,18 @@ with workflow.unsafe.imports_passed_through():
 #   task to the worker again, which replayed the whole history each time.
 BIG_REQUEST_PATCH = "big-request-1"
 READS_IN_FLIGHT = 50
+# The basket solver runs as a local activity (activities/basket.py), a new patch that implies
+# BIG_REQUEST_PATCH: on a 200-line request whose lines share many suppliers its node budget took
+# 2.5 s of CPU in the planning workflow task, past the SDK's 2 s deadlock limit, and every replay
+# of the procurement solved it again. Its answer is now recorded in the history once.
+# A request of at most SOLVED_INLINE_LINES lines is first solved in the workflow task with a
+# budget of SOLVED_INLINE_NODES (a few ms): a search that finishes within it is the very search
+# the full budget would make, node for node, so the answer is the same, and the common small
+# request costs no marker event and no round trip. Only one that does not finish goes out.
+BASKET_ACTIVITY_PATCH = "basket-activity-1"
+SOLVED_INLINE_LINES = 10
+SOLVED_INLINE_NODES = 2_000
+SOLVER_TIMEOUT = timedelta(minutes=2)
 # Lines are bought as one basket (domain/basket.py) rather than each from its own winner. A new
 # patch: histories recorded before it replay with the per-line plan.
 BASKET_PATCH = "basket-choice-1"
@@ -116,7 +129,9 @@ class ProcurementWorkflow:
         self._v2 = True
         self._basket = True
         self._lean_history = True
-        self._reads: asyncio.Semaphore | None = None  # READS_IN_FLIGHT, under BIG_REQUEST_PATCH
+        self._big_request = True  # BIG_REQUEST_PATCH
+        self._reads = asyncio.Semaphore(READS_IN_FLIGHT)  # used under BIG_REQUEST_PATCH only
+        self._solver_activity = True  # BASKET_ACTIVITY_PATCH
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -203,9 +218,9 @@ class ProcurementWorkflow:
     async def run(self, input: ProcurementInput) -> ProcurementState:
         # The newest patch first: with it, every earlier one is in force (one marker, not three);
         # a history recorded before it replays each earlier patch as recorded.
-        if workflow.patched(BIG_REQUEST_PATCH):
-            self._reads = asyncio.Semaphore(READS_IN_FLIGHT)
-        self._lean_history = self._reads is not None or workflow.patched(LEAN_HISTORY_PATCH)
+        self._solver_activity = workflow.patched(BASKET_ACTIVITY_PATCH)
+        self._big_request = self._solver_activity or workflow.patched(BIG_REQUEST_PATCH)
+        self._lean_history = self._big_request or workflow.patched(LEAN_HISTORY_PATCH)
         self._v2 = self._lean_history or workflow.patched(MONEY_PATCH)
         self._basket = self._lean_history or workflow.patched(BASKET_PATCH)
         request = input.request
@@ -232,7 +247,7 @@ class ProcurementWorkflow:
 
     async def _read(self, activity: str, arg: Any, result_type: type[T], *, task_queue: str, summary: str) -> T:
         """A sourcing read on 1688, waiting its turn among READS_IN_FLIGHT (BIG_REQUEST_PATCH)."""
-        if self._reads is None:
+        if not self._big_request:
             return await call_1688(activity, arg, result_type, task_queue=task_queue, summary=summary)
         async with self._reads:
             return await call_1688(activity, arg, result_type, task_queue=task_queue, summary=summary)
@@ -363,6 +378,21 @@ class ProcurementWorkflow:
         ]
         return rank_line(line, assessed, judge, top_n=request.top_n)
 
+    async def _choose_basket(self, request: Any, sourcings: list[LineSourcing]) -> BasketChoice:
+        if not self._solver_activity:
+            return choose_basket(request, sourcings)
+        if len(request.lines) <= SOLVED_INLINE_LINES:
+            quick = choose_basket(request, sourcings, node_budget=SOLVED_INLINE_NODES)
+            if quick.optimal:
+                return quick
+        return await workflow.execute_local_activity(
+            "choose_basket", BasketQuestion.of(request, sourcings), result_type=BasketChoice,
+            start_to_close_timeout=SOLVER_TIMEOUT,
+            # A pure function: a failure is a bug, shown on the activity's attempts, not a reason to give up.
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
+            summary=f"basket of {len(sourcings)} line(s)",
+        )
+
     async def _plan_and_place(self, line_ids: list[str]) -> None:
         """Rank the lines for the pieces still missing, plan orders, and start placing them."""
         request = self._input.request
@@ -371,7 +401,7 @@ class ProcurementWorkflow:
         sourcings = [self._source(line, judge) for line in lines]
         if self._basket:
             # Exact within a node budget, not a clock: the same histories give the same basket.
-            basket = choose_basket(request.model_copy(update={"lines": lines}), sourcings)
+            basket = await self._choose_basket(request.model_copy(update={"lines": lines}), sourcings)
             plan = basket.plan
             if self._state.savings is None:
                 self._state.savings = Savings(
@@ -398,7 +428,7 @@ class ProcurementWorkflow:
                 workflow_id=self._state.workflow_id, sourcing_round=self._rounds[sourcing.line_id], sourcing=sourcing,
                 chosen_offer_id=chosen.get(sourcing.line_id)), summary=f"ledger: sourcing of line {sourcing.line_id}", alerts=self._state.alerts)
             self._rounds[sourcing.line_id] += 1
-            if self._reads is not None:
+            if self._big_request:
                 records.append(write)  # written together below (BIG_REQUEST_PATCH)
             else:
                 await write

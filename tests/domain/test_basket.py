@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.basket import choose_basket, cost_key
+from domain.basket import BasketChoice, BasketQuestion, choose_basket, cost_key
 from domain.offer import Listing
 from domain.ranking import LineSourcing, source_request
 from domain.request import PurchaseRequest
@@ -114,3 +114,42 @@ def test_the_choice_equals_brute_force_on_small_catalogs(seed: int) -> None:
     assert feasible
     assert key == brute_force(purchase, sourcings)
     assert chosen.plan.total == key[1]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), budget=st.integers(min_value=1, max_value=60))
+def test_a_search_that_finishes_within_a_smaller_budget_is_the_full_search(seed: int, budget: int) -> None:
+    # The procurement solves a small request in its workflow task with a small budget and sends it
+    # to the local activity only when that search does not finish: the two must never differ.
+    rng = random.Random(seed)
+    pool = [random_listing(rng, n, suppliers=rng.randint(1, 3)) for n in range(rng.randint(1, 8))]
+    lines = [random_line(rng, str(i)) for i in range(rng.randint(1, 5))]
+    purchase = request(*lines, needs_vat_invoice=rng.random() < 0.5, top_n=4)
+    listings = {l.line_id: rng.sample(pool, min(len(pool), rng.randint(1, 5))) for l in lines}
+    sourcings = source_request(purchase, listings, today=TODAY)
+
+    quick = choose_basket(purchase, sourcings, node_budget=budget)
+
+    if quick.optimal:
+        assert quick == choose_basket(purchase, sourcings)
+    else:
+        assert quick.nodes > budget
+
+
+def test_the_question_sent_to_the_solver_gets_the_same_answer() -> None:
+    # Through JSON, as the local activity gets it: no delivery address, and the excluded offers
+    # only of a line that has no candidate (its reason is told from them).
+    cups = listing("X-cups", "X", price="10.00", freight={"flat": "30.00"}, subject="cups")
+    y = listing("Y-cups", "Y", price="10.50", freight={"flat": "10.00"})
+    dear = listing("Z-socks", "Z", price="99.00", subject="socks")
+    purchase = request(line("cups", quantity=20), line("socks", quantity=20, price_max="30.00"))
+    sourcings = source_request(purchase, {"cups": [cups, y], "socks": [dear]}, today=TODAY)
+
+    question = BasketQuestion.of(purchase, sourcings)
+    sent = BasketQuestion.model_validate_json(question.model_dump_json())
+    answer = BasketChoice.model_validate_json(choose_basket(sent, sent.sourcings).model_dump_json())
+
+    assert answer == choose_basket(purchase, sourcings)
+    assert "delivery" not in question.model_dump() and sent == question
+    assert [len(s.excluded) for s in sent.sourcings] == [0, 1]
+    assert answer.plan.unplanned[0].reason.startswith("none of the 1 offers found can be used")

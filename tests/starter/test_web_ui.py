@@ -39,7 +39,7 @@ from urllib.parse import quote, unquote_plus
 import psutil
 import pytest
 
-from workflows.procurement import BASKET_PATCH, BIG_REQUEST_PATCH, RFQ_PIN_PATCH
+from workflows.procurement import BASKET_ACTIVITY_PATCH, BASKET_PATCH, BIG_REQUEST_PATCH, RFQ_PIN_PATCH
 from workflows.steps import LEAN_HISTORY_PATCH
 from workflows.supplier_order import LEAN_POLL_PATCH, MONEY_PATCH, ORDER_CHECK_PATCH, SPEND_PATCH
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
@@ -69,8 +69,8 @@ PRIVATE = [DELIVERY["mobile"], DELIVERY["full_name"], DELIVERY["address"]]
 # The SDK's marker for a local activity (our ledger writes) and the steps allowed to leave one.
 LOCAL_ACTIVITY_MARKER = {"seq", "attempt", "activity_id", "activity_type", "complete_time", "backoff",
                          "original_schedule_time", "activation_index"}
-LEDGER_STEPS = {"record_request", "record_stage", "record_sourcing", "record_order", "record_trace_event",
-                "record_supplier_outcome", "load_supplier_history", "check_payment", "record_refund"}
+LOCAL_STEPS = {"record_request", "record_stage", "record_sourcing", "record_order", "record_trace_event",
+               "record_supplier_outcome", "load_supplier_history", "check_payment", "record_refund", "choose_basket"}
 
 expect.set_options(timeout=WAIT_MS)
 pytestmark = pytest.mark.usefixtures("chromium")
@@ -488,10 +488,10 @@ def test_the_delivery_address_reads_in_the_ui_but_never_in_clear_outside_it(stac
         if encoding(p) == "json/plain" and not p["metadata"].get("type"):
             marker = json.loads(data(p))
             if "activity_type" in marker:
-                # A local activity's marker (ledger writes): which step and which attempt, no data;
-                # the step's result beside it is encrypted like any other payload.
-                assert set(marker) <= LOCAL_ACTIVITY_MARKER and marker["activity_type"] in LEDGER_STEPS, marker
+                # A local activity's marker (ledger writes, the basket solver): which step and which
+                # attempt, no data; the step's result beside it is encrypted like any other payload.
+                assert set(marker) <= LOCAL_ACTIVITY_MARKER and marker["activity_type"] in LOCAL_STEPS, marker
                 continue
             assert set(marker) == {"id", "deprecated"} and marker["id"] in {MONEY_PATCH, BASKET_PATCH, SPEND_PATCH, ORDER_CHECK_PATCH, LEAN_POLL_PATCH,
-                                                                          RFQ_PIN_PATCH, LEAN_HISTORY_PATCH, BIG_REQUEST_PATCH}, \
+                                                                          RFQ_PIN_PATCH, LEAN_HISTORY_PATCH, BIG_REQUEST_PATCH, BASKET_ACTIVITY_PATCH}, \
                 f"a json/plain payload that is not a search attribute or a patch marker: {data(p)[:80]}"

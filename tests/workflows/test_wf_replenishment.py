@@ -34,7 +34,7 @@ from runtime.settings import load_settings
 from simulator import SimClock, Simulator, parse_catalog
 from starter.replenish import batch_times, ensure_sweep_schedule
 from wf_harness import FollowTemporalTime, catalog_with, offer, supplier
-from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, ledger_activities
+from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, workflow_queue_activities
 
 WINDOW = timedelta(minutes=10)
 
@@ -102,7 +102,7 @@ async def store_stack(env: WorkflowEnvironment, pool: asyncpg.Pool, store_id: st
     replenish = ReplenishmentActivities(pool, client, None, setup, timedelta(hours=24))
     async with gateway, \
             Worker(client, task_queue=queue, workflows=WORKFLOWS, interceptors=[follow, *INTERCEPTORS],
-                   activities=[*ledger_activities(pool), replenish.record_replenishment_batch,
+                   activities=[*workflow_queue_activities(pool), replenish.record_replenishment_batch,
                                replenish.sweep_quiet_stores]), \
             Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway),
                    interceptors=[follow, *INTERCEPTORS]):

@@ -38,7 +38,7 @@ from domain.progress import OrderSnapshot, ProcurementState
 from domain.request import PurchaseRequest
 from simulator import SimClock, Simulator, parse_catalog
 from activities.compliance import LicenceRegister
-from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, compliance_activities, ledger_activities
+from worker import INTERCEPTORS, WORKFLOWS, alibaba_activities, compliance_activities, workflow_queue_activities
 
 T = TypeVar("T")
 
@@ -198,7 +198,7 @@ async def procurement_stack(
         config = config.model_copy(update={"details_per_line": details_per_line})
     follow = FollowTemporalTime(clock)
     async with gateway, httpx.AsyncClient(transport=transport, base_url="http://sim") as admin:
-        async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ledger_activities(pool),
+        async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=workflow_queue_activities(pool),
                           interceptors=[follow, *INTERCEPTORS]), \
                 Worker(client, task_queue=alibaba_queue,
                        activities=(alibaba_activities(gateway, pool) + compliance_activities(
