@@ -40,6 +40,7 @@ from domain.request import PurchaseRequest
 LINES = 200
 LISTINGS_PER_LINE = 50
 SUPPLIERS = 300
+DENSE_LISTINGS, DENSE_SUPPLIERS = 8, 160
 TODAY = date(2026, 3, 1)
 COLOURS = ["白色", "黑色", "灰色", "藏青"]
 SIZES = ["M", "L", "XL"]
@@ -246,6 +247,20 @@ def main() -> None:
     trimmed_decode_times = measure(args.runs, lambda: adapter.validate_json(trimmed_payload))
     trimmed_decode_gc_off = measure(args.runs, lambda: adapter.validate_json(trimmed_payload), gc_off=True)
 
+    # Dense: the same 200 lines with 8 listings each (the default details_per_line) over 160
+    # suppliers, so the lines share suppliers and form one component. The search's leaves cost a
+    # whole-basket evaluation each, and the budget takes seconds: why the procurement runs the
+    # solver of a large request as a local activity (patch basket-activity-1), not in its task.
+    dense_rng = random.Random(args.seed + 1)
+    dense_suppliers = [make_supplier(dense_rng, n) for n in range(DENSE_SUPPLIERS)]
+    dense_listings = adapter.validate_python({
+        line.line_id: [make_listing(dense_rng, number, i, dense_suppliers) for i in range(DENSE_LISTINGS)]
+        for number, line in enumerate(request.lines)
+    })
+    dense_sourcings = source_request(request, dense_listings, today=TODAY)
+    dense = choose_basket(request, dense_sourcings)
+    dense_times = measure(max(3, args.runs // 2), lambda: choose_basket(request, dense_sourcings))
+
     ranked = sum(len(s.ranked) for s in sourcings)
     excluded = sum(len(s.excluded) for s in sourcings)
     report = [
@@ -275,6 +290,10 @@ def main() -> None:
         + ("proven optimal" if basket.optimal else
            f"budget reached, at most {basket.gap:.2f} yuan ({basket.gap / basket.plan.total * 100:.2f} %) from the optimum"),
         f"  each line's own best landed cost {basket.own_best_total:.2f}; lowest headline prices {basket.headline_total:.2f}",
+        summary(f"choose_basket, dense: {LINES} x {DENSE_LISTINGS} over {DENSE_SUPPLIERS} suppliers", dense_times),
+        f"  {dense.nodes} nodes, {len(dense.plan.orders)} orders; "
+        + ("proven optimal" if dense.optimal else f"budget reached, at most {dense.gap:.2f} yuan from the optimum")
+        + "; in the procurement this runs as a local activity (basket-activity-1), outside the workflow task",
         "",
         "Not sourcing, but paid in the workflow tasks where the listings arrive as activity results; with",
         "at most 50 reads in flight (patch big-request-1) one activation decodes at most 50 of them:",

@@ -44,8 +44,10 @@ The per-line plan's choice is the first incumbent, so the answer is never worse 
 **The budget and the fallback.** The search stops after `node_budget` nodes (default
 `NODE_BUDGET`). A component not finished by then keeps the best basket found (at worst the
 per-line plan's choice); the result then says `optimal=False` with `gap`, the distance between its
-total and the proven lower bound. `NODE_BUDGET` was sized so that a 200-line request takes well
-under the workflow task's 2 s (bench/sourcing_bench.py measures it; bench/results has the figures).
+total and the proven lower bound. Each leaf of the search evaluates the whole component, so on a
+200-line request whose lines share their suppliers the budget takes seconds (bench/sourcing_bench.py,
+"dense"): the procurement runs the solver of a large request as a local activity, outside its
+workflow task (activities/basket.py), and records the answer once.
 """
 
 from __future__ import annotations

@@ -54,6 +54,11 @@ SPEND_PATCH = "spend-controls-1"
 ORDER_CHECK_PATCH = "order-check-1"
 # One poll step reads the order and (once shipped) its parcels; after a push the timer only backs it up.
 LEAN_POLL_PATCH = "lean-polling-1"
+# The order's end is not reported by signal: the procurement takes the final order from the
+# outcome it returns (ProcurementWorkflow._follow_part), a moment later. The signal cost five
+# events here and a wake-up of the procurement for news it was about to get anyway. Implies
+# LEAN_HISTORY_PATCH (one marker).
+QUIET_END_PATCH = "quiet-end-1"
 AUTH_EXPIRED = "1688 authorisation expired: run `procure authorize`"
 
 
@@ -109,6 +114,7 @@ class SupplierOrderWorkflow:
         self._fresh_clearance: PaymentClearance | None = None
         self._reported_status = input.order.status  # the status the parent last heard of
         self._lean_history = False
+        self._quiet_end = False
         self._counters = OrderCounters(already_paid=input.resume is not None)
         self._spend = True
 
@@ -154,7 +160,8 @@ class SupplierOrderWorkflow:
         # The newest patch first: a workflow that has it has every earlier one too, so a new order
         # records one patch marker (two events) instead of five. A history recorded before it has
         # no such marker and replays each earlier patch as it was recorded.
-        self._lean_history = workflow.patched(LEAN_HISTORY_PATCH)
+        self._quiet_end = workflow.patched(QUIET_END_PATCH)
+        self._lean_history = self._quiet_end or workflow.patched(LEAN_HISTORY_PATCH)
         self._v2 = self._lean_history or workflow.patched(MONEY_PATCH)
         self._spend = self._lean_history or workflow.patched(SPEND_PATCH)
         self._full_check = self._lean_history or workflow.patched(ORDER_CHECK_PATCH)
@@ -720,7 +727,7 @@ class SupplierOrderWorkflow:
                      summary=f"ledger: order {self._order.order_id} {self._order.status.value}",
                      alerts=self._order.alerts if self._v2 else None)
 
-    async def _publish(self, next_timer: str | None = None) -> None:
+    async def _publish(self, next_timer: str | None = None, *, report: bool = True) -> None:
         if next_timer is not None:
             self._next_timer = next_timer
         order = self._order
@@ -749,7 +756,7 @@ class SupplierOrderWorkflow:
                 self._alert_shown = order.blocked is not None
                 updates.append(sa.alert_update(order.blocked))
             workflow.upsert_search_attributes(updates)
-        if changed:
+        if changed and report:
             self._reported_status = order.status
             await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(ORDER_PROGRESS_SIGNAL, order)
 
@@ -763,7 +770,7 @@ class SupplierOrderWorkflow:
 
     async def _finish(self, lines: list[LineOutcome]) -> OrderOutcome:
         self._next_timer = ""
-        await self._publish()
+        await self._publish(report=not self._quiet_end)  # QUIET_END_PATCH: the outcome tells the procurement
         await self._record()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return OrderOutcome(order=self._order, lines=lines)

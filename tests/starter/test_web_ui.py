@@ -41,7 +41,7 @@ import pytest
 
 from workflows.procurement import BASKET_ACTIVITY_PATCH, BASKET_PATCH, BIG_REQUEST_PATCH, RFQ_PIN_PATCH
 from workflows.steps import LEAN_HISTORY_PATCH
-from workflows.supplier_order import LEAN_POLL_PATCH, MONEY_PATCH, ORDER_CHECK_PATCH, SPEND_PATCH
+from workflows.supplier_order import LEAN_POLL_PATCH, MONEY_PATCH, ORDER_CHECK_PATCH, QUIET_END_PATCH, SPEND_PATCH
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 
 from domain.request import parse_purchase_request
@@ -493,5 +493,6 @@ def test_the_delivery_address_reads_in_the_ui_but_never_in_clear_outside_it(stac
                 assert set(marker) <= LOCAL_ACTIVITY_MARKER and marker["activity_type"] in LOCAL_STEPS, marker
                 continue
             assert set(marker) == {"id", "deprecated"} and marker["id"] in {MONEY_PATCH, BASKET_PATCH, SPEND_PATCH, ORDER_CHECK_PATCH, LEAN_POLL_PATCH,
-                                                                          RFQ_PIN_PATCH, LEAN_HISTORY_PATCH, BIG_REQUEST_PATCH, BASKET_ACTIVITY_PATCH}, \
+                                                                          RFQ_PIN_PATCH, LEAN_HISTORY_PATCH, BIG_REQUEST_PATCH, BASKET_ACTIVITY_PATCH,
+                                                                          QUIET_END_PATCH}, \
                 f"a json/plain payload that is not a search attribute or a patch marker: {data(p)[:80]}"

@@ -49,6 +49,8 @@ async def check_order_history(client: Client, history: WorkflowHistory) -> dict[
         attributes = event.signal_external_workflow_execution_initiated_event_attributes
         if attributes.signal_name == ORDER_PROGRESS_SIGNAL:
             reports += await client.data_converter.decode(list(attributes.input.payloads), [OrderSnapshot])
+    # Its end is not reported: the procurement reads the final order from the outcome (quiet-end-1).
+    assert not [r for r in reports if r.status.is_final], f"{history.workflow_id}: its end was reported by signal"
     heard = order_input.order
     for report in reports:
         # Settling (receipt being confirmed) is no news on its own: it may only come with some.
