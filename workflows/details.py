@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from domain.money import yuan
-from domain.progress import OrderSnapshot, ProcurementState
+from domain.progress import LineState, OrderSnapshot, ProcurementState
 
 
 def duration_text(value: timedelta) -> str:
@@ -58,19 +59,51 @@ def order_details(order: OrderSnapshot, next_timer: str = "") -> str:
     return "\n".join(lines)
 
 
-def procurement_details(state: ProcurementState, next_step: str = "") -> str:
+class TextCache:
+    """Each line's and order's text, kept while what it shows is unchanged: a big procurement
+    publishes once for every order it starts, and formatting 200 lines and 100 orders afresh
+    each time cost 1.1 ms (71 orders started in one workflow activation: 80 ms of it)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple, str] = {}
+
+    def get(self, key: tuple, make: Callable[[], str]) -> str:
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) > 4 * 1024:  # stale texts of lines and orders since moved on
+                self._texts.clear()
+            text = self._texts[key] = make()
+        return text
+
+
+def _line_text(line: LineState) -> str:
+    text = f"- line {line.line_id} {line.keyword} x{line.quantity}: {line.status.value}, {line.received_qty} received"
+    if line.chosen:
+        text += f"; {line.chosen.offer_id} from {line.chosen.supplier_id} at {yuan(line.chosen.landed_unit_cost)} landed/unit"
+    return text
+
+
+def _order_text(o: OrderSnapshot) -> str:
+    return f"- {o.order_id or o.out_order_id} from {o.supplier_id}: {o.status.value}, {yuan(o.amount)} yuan"
+
+
+def procurement_details(state: ProcurementState, next_step: str = "", cache: TextCache | None = None) -> str:
     lines = [f"**{state.request_id}**: **{state.stage.value}**", ""]
-    for line in state.lines:
-        text = f"- line {line.line_id} {line.keyword} x{line.quantity}: {line.status.value}, {line.received_qty} received"
-        if line.chosen:
-            text += f"; {line.chosen.offer_id} from {line.chosen.supplier_id} at {yuan(line.chosen.landed_unit_cost)} landed/unit"
-        lines.append(text)
+    if cache is None:
+        lines += [_line_text(line) for line in state.lines]
+    else:
+        for line in state.lines:
+            chosen = line.chosen
+            key = (line.line_id, line.keyword, line.quantity, line.status, line.received_qty,
+                   None if chosen is None else (chosen.offer_id, chosen.supplier_id, chosen.landed_unit_cost))
+            lines.append(cache.get(key, lambda: _line_text(line)))
     if state.orders:
         lines += ["", "**Orders**", ""]
-        lines += [
-            f"- {o.order_id or o.out_order_id} from {o.supplier_id}: {o.status.value}, {yuan(o.amount)} yuan"
-            for o in state.orders
-        ]
+        if cache is None:
+            lines += [_order_text(o) for o in state.orders]
+        else:
+            lines += [cache.get((o.order_id, o.out_order_id, o.supplier_id, o.status, o.amount), lambda: _order_text(o))
+                      for o in state.orders]
     if state.savings is not None:
         lines += ["", "**Savings**", "", *(f"- {sentence}" for sentence in state.savings.sentences())]
     reasons = [f"- line {l.line_id}: {l.reason}" for l in state.lines if l.reason]

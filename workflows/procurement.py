@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.search import FreightQuery, FreightQuote, OfferFacts, SearchQuery, SearchResult, promising
     from domain.supplier import SupplierHistory, SupplierProfile
     from workflows import search_attributes as sa
-    from workflows.details import procurement_details
+    from workflows.details import TextCache, procurement_details
     from workflows.steps import LEAN_HISTORY_PATCH, call_1688, record, refusal
     from workflows.supplier_order import MONEY_PATCH, ORDER_PROGRESS_SIGNAL, SupplierOrderWorkflow, order_search_attributes
 
@@ -125,6 +125,7 @@ class ProcurementWorkflow:
         self._dirty = False
         self._finished = False
         self._published: tuple | None = None
+        self._texts = TextCache()  # the Web UI's details, line by line
         self._recorded_stage: Stage | None = None
         self._v2 = True
         self._basket = True
@@ -717,7 +718,7 @@ class ProcurementWorkflow:
             if blocked is not None or shown:  # a healthy procurement never touches it
                 updates.append(sa.alert_update(blocked))
             workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(procurement_details(state, next_step))
+        workflow.set_current_details(procurement_details(state, next_step, self._texts))
         if state.stage != self._recorded_stage:
             self._recorded_stage = state.stage
             await record("record_stage", StageRecord(workflow_id=state.workflow_id, stage=state.stage.value,

@@ -46,3 +46,23 @@ def test_the_baskets_savings_show_on_the_procurement():
     text = procurement_details(shown)
     assert "\n**Savings**\n\n- basket 430.00 yuan: saves 10.00 yuan (2.3 %)" in text
     assert "**Savings**" not in procurement_details(state())
+
+
+def test_kept_texts_follow_every_change():
+    # The procurement keeps each line's and order's text while it is unchanged; a change shows at once.
+    from decimal import Decimal
+
+    from domain.progress import LineStatus
+    from workflows.details import TextCache
+
+    texts = TextCache()
+    order = OrderSnapshot(out_order_id="pr-PR-1-1", order_id="111", supplier_id="s1", status=OrderStatus.PLACED,
+                          amount=Decimal("100.00"))
+    shown = state(order)
+    assert procurement_details(shown, "pay", texts) == procurement_details(shown, "pay")
+    shown.lines[0].status = LineStatus.ORDERED
+    shown.lines[0].received_qty = 60
+    order.status, order.amount = OrderStatus.PAID, Decimal("98.50")
+    again = procurement_details(shown, "", texts)
+    assert again == procurement_details(shown)
+    assert "ordered, 60 received" in again and "paid, 98.50 yuan" in again
