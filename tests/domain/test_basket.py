@@ -94,16 +94,21 @@ def brute_force(purchase: PurchaseRequest, sourcings: list[LineSourcing]) -> tup
     return best
 
 
+def random_basket(seed: int, *, offers: int, lines: int, picks: int) -> tuple[PurchaseRequest, list[LineSourcing]]:
+    """A small random catalog whose lines share offers (tiers at their sum) and suppliers (shared
+    freight, mixed batches), sourced."""
+    rng = random.Random(seed)
+    pool = [random_listing(rng, n, suppliers=rng.randint(1, 3)) for n in range(rng.randint(1, offers))]
+    wanted = [random_line(rng, str(i)) for i in range(rng.randint(1, lines))]
+    purchase = request(*wanted, needs_vat_invoice=rng.random() < 0.5, top_n=4)
+    listings = {l.line_id: rng.sample(pool, min(len(pool), rng.randint(1, picks))) for l in wanted}
+    return purchase, source_request(purchase, listings, today=TODAY)
+
+
 @settings(max_examples=1000, deadline=None, derandomize=True)
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_the_choice_equals_brute_force_on_small_catalogs(seed: int) -> None:
-    rng = random.Random(seed)
-    pool = [random_listing(rng, n, suppliers=rng.randint(1, 3)) for n in range(rng.randint(1, 6))]
-    lines = [random_line(rng, str(i)) for i in range(rng.randint(1, 4))]
-    purchase = request(*lines, needs_vat_invoice=rng.random() < 0.5, top_n=4)
-    # Lines share offers (tiers at their sum) and suppliers (shared freight, mixed batches).
-    listings = {l.line_id: rng.sample(pool, min(len(pool), rng.randint(1, 4))) for l in lines}
-    sourcings = source_request(purchase, listings, today=TODAY)
+    purchase, sourcings = random_basket(seed, offers=6, lines=4, picks=4)
 
     chosen = choose_basket(purchase, sourcings)
 
@@ -121,12 +126,7 @@ def test_the_choice_equals_brute_force_on_small_catalogs(seed: int) -> None:
 def test_a_search_that_finishes_within_a_smaller_budget_is_the_full_search(seed: int, budget: int) -> None:
     # The procurement solves a small request in its workflow task with a small budget and sends it
     # to the local activity only when that search does not finish: the two must never differ.
-    rng = random.Random(seed)
-    pool = [random_listing(rng, n, suppliers=rng.randint(1, 3)) for n in range(rng.randint(1, 8))]
-    lines = [random_line(rng, str(i)) for i in range(rng.randint(1, 5))]
-    purchase = request(*lines, needs_vat_invoice=rng.random() < 0.5, top_n=4)
-    listings = {l.line_id: rng.sample(pool, min(len(pool), rng.randint(1, 5))) for l in lines}
-    sourcings = source_request(purchase, listings, today=TODAY)
+    purchase, sourcings = random_basket(seed, offers=8, lines=5, picks=5)
 
     quick = choose_basket(purchase, sourcings, node_budget=budget)
 
