@@ -88,22 +88,17 @@ def _order_text(o: OrderSnapshot) -> str:
 
 
 def procurement_details(state: ProcurementState, next_step: str = "", cache: TextCache | None = None) -> str:
+    texts = cache if cache is not None else TextCache()
     lines = [f"**{state.request_id}**: **{state.stage.value}**", ""]
-    if cache is None:
-        lines += [_line_text(line) for line in state.lines]
-    else:
-        for line in state.lines:
-            chosen = line.chosen
-            key = (line.line_id, line.keyword, line.quantity, line.status, line.received_qty,
-                   None if chosen is None else (chosen.offer_id, chosen.supplier_id, chosen.landed_unit_cost))
-            lines.append(cache.get(key, lambda: _line_text(line)))
+    for line in state.lines:
+        chosen = line.chosen
+        key = (line.line_id, line.keyword, line.quantity, line.status, line.received_qty,
+               None if chosen is None else (chosen.offer_id, chosen.supplier_id, chosen.landed_unit_cost))
+        lines.append(texts.get(key, lambda: _line_text(line)))
     if state.orders:
         lines += ["", "**Orders**", ""]
-        if cache is None:
-            lines += [_order_text(o) for o in state.orders]
-        else:
-            lines += [cache.get((o.order_id, o.out_order_id, o.supplier_id, o.status, o.amount), lambda: _order_text(o))
-                      for o in state.orders]
+        lines += [texts.get((o.order_id, o.out_order_id, o.supplier_id, o.status, o.amount), lambda: _order_text(o))
+                  for o in state.orders]
     if state.savings is not None:
         lines += ["", "**Savings**", "", *(f"- {sentence}" for sentence in state.savings.sentences())]
     reasons = [f"- line {l.line_id}: {l.reason}" for l in state.lines if l.reason]

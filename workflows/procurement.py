@@ -60,9 +60,10 @@ READS_IN_FLIGHT = 50
 # 2.5 s of CPU in the planning workflow task, past the SDK's 2 s deadlock limit, and every replay
 # of the procurement solved it again. Its answer is now recorded in the history once.
 # A request of at most SOLVED_INLINE_LINES lines is first solved in the workflow task with a
-# budget of SOLVED_INLINE_NODES (at most about 30 ms of CPU measured at 10 lines): a search that finishes within it is the very search
-# the full budget would make, node for node, so the answer is the same, and the common small
-# request costs no marker event and no round trip. Only one that does not finish goes out.
+# budget of SOLVED_INLINE_NODES (at most about 30 ms of CPU measured at 10 lines): a search that
+# finishes within it is the very search the full budget would make, node for node, so the answer
+# is the same, and the common small request costs no marker event and no round trip. Only one
+# that does not finish goes out.
 BASKET_ACTIVITY_PATCH = "basket-activity-1"
 SOLVED_INLINE_LINES = 10
 SOLVED_INLINE_NODES = 2_000
