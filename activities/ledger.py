@@ -81,8 +81,8 @@ class LedgerActivities:
         ] + [
             sourcing.SourcingDecision(
                 offer_id=x.offer_id, supplier_id=x.supplier_id, unit_price=x.unit_price,
-                landed_unit_cost=x.landed_unit_cost, score=x.score,
-                reason="excluded: " + "; ".join(r.message for r in x.reasons),
+                landed_unit_cost=x.landed_unit_cost, score=line.score_of(x),
+                reason="excluded: " + "; ".join(r.message for r in line.reasons_of(x)),
             )
             for x in line.excluded
         ]

@@ -2,8 +2,10 @@
 
 Workflow tasks that run longer than 2 s are killed by the SDK as deadlocked, and ranking and
 order planning run inside the workflow. The procurement judges each listing for its line as it
-arrives (`ranking.assess`, in the workflow task that delivers the offer's detail), and ranks the
-judged listings of every line when it plans (`ranking.rank_line`, one workflow task). This
+arrives (`ranking.assess`, in the workflow task that delivers the offer's detail: its entry among
+the excluded offers and a candidate's figures are made there), and ranks the judged listings of
+every line when it plans (`ranking.rank_line`, one workflow task: the suppliers' verdicts, the
+order, the shortlist's candidates). This
 measures both halves on that request, the two together (`source_request`) and `plan_orders`, the
 joint basket choice (`choose_basket`, which replaces `plan_orders` in the workflow), and
 separately the decoding of the 10,000 listings from JSON (which the pydantic data converter does

@@ -120,7 +120,7 @@ class BasketQuestion(BaseModel):
         # the workflow task that plans).
         return prevalidated(
             cls, lines=list(terms.lines), needs_vat_invoice=terms.needs_vat_invoice, budget=terms.budget,
-            sourcings=[s.model_copy(update={"excluded": []}) if s.ranked else s for s in sourcings],
+            sourcings=[s.model_copy(update={"excluded": [], "suppliers": {}}) if s.ranked else s for s in sourcings],
         )
 
 

@@ -257,7 +257,7 @@ def why_unplanned(
         if not sourcing.excluded:
             return f'no offers were found for "{line.keyword}"'
         counts = Counter(
-            LABELS[reason.code] for item in sourcing.excluded for reason in item.reasons
+            LABELS[reason.code] for item in sourcing.excluded for reason in sourcing.reasons_of(item)
         )
         summary = ", ".join(f"{label} ({count})" for label, count in sorted(
             counts.items(), key=lambda entry: (-entry[1], entry[0])

@@ -32,20 +32,35 @@ def _fields_of(cls: type[BaseModel]) -> tuple[tuple[str, ...], frozenset[str]]:
 def prevalidated(cls: type[Model], **values: Any) -> Model:
     """An instance of `cls` holding `values`, which must name every field (the caller states each
     value rather than relying on defaults, so nothing is left for validation to fill in)."""
-    names, every = _fields_of(cls)
-    if len(values) != len(names):
-        missing = sorted(every - values.keys())
-        unknown = sorted(values.keys() - every)
-        raise TypeError(f"{cls.__name__}: missing {missing}, unknown {unknown}")
+    return prevalidated_values(cls, values)
+
+
+def prevalidated_values(cls: type[Model], values: dict[str, Any]) -> Model:
+    """`prevalidated` for values already in a dict, which the instance takes as its own: the
+    caller gives a dict it will not change again (ranking fills in a copy per candidate)."""
+    fields = _FIELDS.get(cls) or _fields_of(cls)
+    names = fields[0]
+    if tuple(values) != names:  # given out of field order, or not every field: the slow path
+        values = _in_field_order(cls, values, fields)
     instance = cls.__new__(cls)
     setattr_ = object.__setattr__
-    if tuple(values) != names:  # given out of field order: keep the order validation gives
-        try:
-            values = {name: values[name] for name in names}
-        except KeyError as error:
-            raise TypeError(f"{cls.__name__}: unknown field among {sorted(values)}") from error
     setattr_(instance, "__dict__", values)
     setattr_(instance, "__pydantic_fields_set__", set(names))
     setattr_(instance, "__pydantic_extra__", None)
     setattr_(instance, "__pydantic_private__", None)
     return instance
+
+
+def _in_field_order(
+    cls: type[BaseModel], values: dict[str, Any], fields: tuple[tuple[str, ...], frozenset[str]]
+) -> dict[str, Any]:
+    names, every = fields
+    if len(values) != len(names):
+        missing = sorted(every - values.keys())
+        unknown = sorted(values.keys() - every)
+        raise TypeError(f"{cls.__name__}: missing {missing}, unknown {unknown}")
+    try:
+        # Keep the order validation gives.
+        return {name: values[name] for name in names}
+    except KeyError as error:
+        raise TypeError(f"{cls.__name__}: unknown field among {sorted(values)}") from error

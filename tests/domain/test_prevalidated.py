@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, PrivateAttr
 
 from domain.eligibility import Exclusion, ExclusionCode
-from domain.prevalidated import prevalidated
+from domain.prevalidated import prevalidated, prevalidated_values
 from domain.ranking import Candidate, ExcludedCandidate, LineSourcing, source_line
 from sourcing_builders import TODAY, policy, random_line, random_listing
 
@@ -34,6 +34,17 @@ def test_values_given_out_of_field_order_keep_the_field_order() -> None:
     built = prevalidated(Exclusion, message=REASON["message"], code=REASON["code"])
     assert list(built.__dict__) == ["code", "message"]
     assert built.model_dump_json() == Exclusion(**REASON).model_dump_json()
+
+
+def test_a_dict_of_values_becomes_the_instances_own_in_field_order() -> None:
+    # Ranking builds each candidate from a copy of fields made when the offer was read.
+    values = {"code": REASON["code"], "message": REASON["message"]}
+    built = prevalidated_values(Exclusion, values)
+    assert built.__dict__ is values and built == Exclusion(**REASON)
+    reordered = prevalidated_values(Exclusion, {"message": REASON["message"], "code": REASON["code"]})
+    assert list(reordered.__dict__) == ["code", "message"]
+    with pytest.raises(TypeError, match="missing \\['message'\\]"):
+        prevalidated_values(Exclusion, {"code": ExclusionCode.OUTRANKED})
 
 
 def test_the_instance_stays_frozen() -> None:

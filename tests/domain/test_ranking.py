@@ -126,8 +126,9 @@ def test_only_the_top_n_are_kept_and_the_rest_say_why() -> None:
 def test_a_supplier_below_policy_is_excluded_with_its_score() -> None:
     result = source(line(), [listing(supplier_fields={"years": 1})], min_years=3)
     assert result.ranked == []
-    assert result.excluded[0].reasons[0].message == "the supplier has 1 years on 1688; you require 3"
-    assert result.excluded[0].score == Decimal("3.84")
+    [excluded] = result.excluded
+    assert result.reasons_of(excluded)[0].message == "the supplier has 1 years on 1688; you require 3"
+    assert result.score_of(excluded) == Decimal("3.84")
 
 
 def test_the_invoice_surcharge_can_change_the_winner() -> None:
@@ -205,7 +206,7 @@ def test_every_offer_is_ranked_or_excluded_once_and_the_ranking_is_sorted(
     assert [c.rank for c in result.ranked] == list(range(1, len(result.ranked) + 1))
     keys = [(c.landed_unit_cost, -c.score, c.offer_id) for c in result.ranked]
     assert keys == sorted(keys)
-    assert all(e.reasons for e in result.excluded)
+    assert all(result.reasons_of(e) for e in result.excluded)
     for candidate in result.ranked:
         assert candidate.total == candidate.goods_total + candidate.freight + candidate.tax
         if request_line.price_max is not None:
@@ -257,9 +258,46 @@ def test_an_assessment_for_another_quantity_is_refused() -> None:
 def test_the_judge_reads_a_changed_profile_afresh() -> None:
     judge = SupplierJudge(policy(min_years=3), TODAY, None)
     fresh = SUPPLIER_A.supplier
-    _, reasons = judge.judge(fresh)
-    assert reasons == []
+    assert judge.verdict(fresh).reasons == []
     junior = fresh.model_copy(update={"years": 1})
-    _, reasons = judge.judge(junior)
-    assert [r.code for r in reasons] == [ExclusionCode.SUPPLIER_YEARS]
-    assert judge.judge(fresh)[1] == []
+    assert [r.code for r in judge.verdict(junior).reasons] == [ExclusionCode.SUPPLIER_YEARS]
+    assert judge.verdict(fresh).reasons == []
+
+
+def test_an_excluded_offer_keeps_the_entry_made_when_it_was_read_and_its_supplier_is_judged_once() -> None:
+    # A large request excludes thousands of offers: each one's entry is made by `assess`, where the
+    # offer is read, and ranking only picks it up; the supplier's score and reasons are kept once
+    # for the line, and `reasons_of` gives the offer's own reasons first, then the supplier's.
+    sold_out = listing("O1", "S1", skus=[{"spec_id": "w", "attributes": {}, "stock": 0}], supplier_fields={"years": 1})
+    in_stock = listing("O2", "S1", subject="another product", supplier_fields={"years": 1})
+    good = listing("O3", "S2")
+    request_line = line()
+    assessed = [assess(request_line, item, needs_vat_invoice=False) for item in (sold_out, in_stock, good)]
+    result = rank_line(request_line, assessed, SupplierJudge(policy(min_years=3), TODAY, None), top_n=5)
+    assert [c.offer_id for c in result.ranked] == ["O3"]
+    assert result.excluded[0] is assessed[0].excluded and result.excluded[1] is assessed[1].excluded
+    assert list(result.suppliers) == ["S1"]
+    assert [r.code for r in result.reasons_of(result.excluded[0])] == [
+        ExclusionCode.NOT_ENOUGH_STOCK, ExclusionCode.SUPPLIER_YEARS]
+    assert [r.code for r in result.reasons_of(result.excluded[1])] == [ExclusionCode.SUPPLIER_YEARS]
+    assert result.score_of(result.excluded[1]) == result.suppliers["S1"].score
+    # A record made before the verdicts were kept per supplier carries them on the entry itself.
+    entry = result.excluded[1]
+    older = result.model_copy(update={"suppliers": {}, "excluded": [entry.model_copy(update={
+        "score": Decimal("3.84"), "reasons": result.reasons_of(entry)})]})
+    assert older.reasons_of(older.excluded[0]) == result.reasons_of(entry)
+    assert older.score_of(older.excluded[0]) == Decimal("3.84")
+
+
+def test_a_supplier_read_with_two_verdicts_keeps_each_on_its_offers() -> None:
+    # Two readings of one seller that differ (a fresher profile): no one verdict for the line, so
+    # each excluded offer carries its own, whatever order the listings came in.
+    junior = listing("O1", "S1", subject="a", supplier_fields={"years": 1})
+    senior_but_sold_out = listing("O2", "S1", subject="b", skus=[{"spec_id": "w", "attributes": {}, "stock": 0}])
+    for order in ([junior, senior_but_sold_out], [senior_but_sold_out, junior]):
+        result = source(line(), order, min_years=3)
+        assert result.suppliers == {}
+        by_offer = {e.offer_id: e for e in result.excluded}
+        assert [r.code for r in result.reasons_of(by_offer["O1"])] == [ExclusionCode.SUPPLIER_YEARS]
+        assert [r.code for r in result.reasons_of(by_offer["O2"])] == [ExclusionCode.NOT_ENOUGH_STOCK]
+        assert result.score_of(by_offer["O1"]) is not None and result.score_of(by_offer["O2"]) is not None
