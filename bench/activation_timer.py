@@ -7,8 +7,10 @@ the machine. This wraps the sandbox's `activate` (decoding the activity results,
 encoding the commands) and reads the thread's CPU clock around it, which counts only the worker
 thread running the activation. Every new largest figure per workflow kind is written to the JSON
 file named by `PROCURE_ACTIVATION_LOG`: {kind: {"cpu_ms", "workflow_id", "activations", "over_200_ms",
-"replays", "largest"}}, where "replays" counts workflows started again from their first event (the
-worker had lost them from its cache) and "largest" lists the five largest activations with the jobs each carried.
+"replays", "largest", "evictions"}}, where "replays" counts workflows started again from their first
+event (the worker had lost them from its cache), "largest" lists the five largest activations with
+the jobs each carried, and "evictions" counts each reason the worker gave for dropping a workflow
+from its cache (the workflow's end included).
 
 For benchmarks only: the product's worker is `python -m worker`, which this runs unchanged.
 """
@@ -23,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from temporalio.bridge.proto.workflow_activation import workflow_activation_pb2
+from temporalio.worker import _workflow
 from temporalio.worker.workflow_sandbox import _runner
 
 LOG = Path(os.environ.get("PROCURE_ACTIVATION_LOG", "activations.json"))
@@ -31,6 +35,7 @@ OVER_MS = 200.0
 _lock = threading.Lock()
 _figures: dict[str, dict[str, Any]] = {}
 _activate = _runner._Instance.activate
+_evict = _workflow._WorkflowWorker._handle_cache_eviction
 
 
 # Garbage collection runs in whichever thread allocates when a threshold is reached: the time each
@@ -65,6 +70,25 @@ def _timed_activate(self: Any, act: Any) -> Any:
         _note("order" if "-order-" in workflow_id else "procurement", workflow_id, cpu_ms, act, completion, gc_note)
 
 
+async def _noted_eviction(self: Any, act: Any, job: Any) -> None:
+    """Why the worker dropped a workflow from its cache (each drop is a replay from the first event
+    at the workflow's next task): the core's reason and message, counted per workflow kind."""
+    running = self._running_workflows.get(act.run_id)
+    workflow_id = running.workflow_id if running is not None else ""
+    reason = workflow_activation_pb2.RemoveFromCache.EvictionReason.Name(job.reason)
+    why = f"{reason}: {' '.join(job.message.split())[:160]}"
+    with _lock:
+        figure = _figure("order" if "-order-" in workflow_id else "procurement")
+        figure["evictions"][why] = figure["evictions"].get(why, 0) + 1
+        LOG.write_text(json.dumps(_figures, indent=1), encoding="utf-8")
+    await _evict(self, act, job)
+
+
+def _figure(kind: str) -> dict[str, Any]:
+    return _figures.setdefault(kind, {"cpu_ms": 0.0, "workflow_id": "", "activations": 0, "over_200_ms": 0,
+                                      "replays": 0, "largest": [], "evictions": {}})
+
+
 def _count(kinds: list[str]) -> str:
     counts: dict[str, int] = {}
     for kind in kinds:
@@ -87,8 +111,7 @@ def _jobs(act: Any, completion: Any) -> str:
 
 def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any, gc_note: str) -> None:
     with _lock:
-        figure = _figures.setdefault(kind, {"cpu_ms": 0.0, "workflow_id": "", "activations": 0, "over_200_ms": 0,
-                                            "replays": 0, "largest": []})
+        figure = _figure(kind)
         figure["activations"] += 1
         # A workflow started again from its first event while it had more: the worker lost it
         # from its cache (evicted, or a task given to it without its sticky queue).
@@ -108,6 +131,7 @@ def _note(kind: str, workflow_id: str, cpu_ms: float, act: Any, completion: Any,
 
 def main() -> None:
     _runner._Instance.activate = _timed_activate  # type: ignore[method-assign]
+    _workflow._WorkflowWorker._handle_cache_eviction = _noted_eviction  # type: ignore[method-assign]
     gc.callbacks.append(_on_gc)
     import worker
 

@@ -137,6 +137,9 @@ async def run(lines: int, suppliers: int, timeout: float, offers_per_line: int =
           for kind, a in sorted(activations.items())],
         *[f"    {cpu:7.1f} ms: {jobs}" for kind, a in sorted(activations.items()) if kind == "procurement"
           for cpu, jobs in a.get("largest", [])],
+        "why the worker dropped a procurement from its cache (each one not at its end is a replay):",
+        *[f"    {n:4d} x {why}" for kind, a in sorted(activations.items()) if kind == "procurement"
+          for why, n in sorted(a.get("evictions", {}).items(), key=lambda item: -item[1])],
         "",
         "workflow tasks timed out (history), by workflow and timeout: " + (", ".join(
             f"{kind} {timeout} x{n}" for kind, k in sorted(kinds.items()) for timeout, n in sorted(k.task_timeouts.items()))

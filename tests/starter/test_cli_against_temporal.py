@@ -109,6 +109,8 @@ async def test_start_once_then_report_the_existing_procurement(env, dev_env, tmp
     attrs = description.typed_search_attributes
     assert {p.key.name: p.value for p in attrs} == {
         "ProcurementRequestId": request_id, "ProcurementStage": "SOURCING", "ProcurementRequester": "store-17"}
+    # A small request keeps the server's default workflow task timeout.
+    assert description.raw_description.execution_config.default_workflow_task_timeout.ToSeconds() == 10
 
     # Running: the same id is reused, nothing new starts.
     again = procure(env, "start", str(path))
@@ -126,6 +128,19 @@ async def test_start_once_then_report_the_existing_procurement(env, dev_env, tmp
     text = procure(env, "start", str(path))
     assert "was already started (workflow {}, status TERMINATED); nothing new was bought".format(workflow_id) in text.stdout
     assert len([w async for w in dev_env.client.list_workflows(f"WorkflowId = '{workflow_id}'")]) == 1
+
+
+async def test_a_large_request_gets_a_minute_for_each_workflow_task(env, dev_env, tmp_path):
+    # A worker that picks the procurement up cold replays its whole history in one task: at 200
+    # lines more than the default 10 s on a busy worker, and every retry replayed again.
+    lines = [{**SAMPLE["lines"][0], "line_id": str(n)} for n in range(1, 22)]
+    request_id, path = request_file(tmp_path, lines=lines)
+    started = procure(env, "start", str(path))
+    assert started.returncode == 0, started.stderr
+    handle = dev_env.client.get_workflow_handle(f"pr-{request_id}")
+    config = (await handle.describe()).raw_description.execution_config
+    assert config.default_workflow_task_timeout.ToSeconds() == 60
+    await handle.terminate("test")
 
 
 async def test_list_filters_by_stage_from_visibility(env, dev_env, tmp_path):
