@@ -326,9 +326,7 @@ def rank_line(
     for assessment, verdict in best_by_offer.values():
         if assessment.reasons or verdict.reasons:
             excluded.append(assessment.excluded)
-            known = suppliers.setdefault(assessment.excluded.supplier_id, verdict)
-            if known is not verdict and known != verdict:
-                split.add(assessment.excluded.supplier_id)
+            _note_verdict(suppliers, split, assessment.excluded.supplier_id, verdict)
         else:
             eligible.append(_Judged(assessment, verdict))
     eligible.sort(key=_sort_key)
@@ -368,6 +366,14 @@ def rank_line(
     excluded.sort(key=_by_offer_id)
     return prevalidated(LineSourcing, line_id=line.line_id, quantity=quantity, ranked=ranked, excluded=excluded,
                         suppliers=dict(sorted(suppliers.items())))
+
+
+def _note_verdict(suppliers: dict[str, SupplierVerdict], split: set[str], supplier_id: str,
+                  verdict: SupplierVerdict) -> None:
+    """Keep the verdict on the supplier of an excluded entry once; a second, different one splits it."""
+    known = suppliers.setdefault(supplier_id, verdict)
+    if known is not verdict and known != verdict:
+        split.add(supplier_id)
 
 
 def _verdicts_on_entries(
@@ -414,9 +420,7 @@ def _excluded(judged: _Judged, suppliers: dict[str, SupplierVerdict], split: set
               reason: Exclusion) -> ExcludedCandidate:
     """An eligible offer left out (a duplicate listing, outranked): its entry with that reason."""
     entry = judged.assessment.excluded
-    known = suppliers.setdefault(entry.supplier_id, judged.verdict)
-    if known is not judged.verdict and known != judged.verdict:
-        split.add(entry.supplier_id)
+    _note_verdict(suppliers, split, entry.supplier_id, judged.verdict)
     return prevalidated_values(ExcludedCandidate, {**entry.__dict__, "reasons": [reason]})
 
 
