@@ -8,7 +8,6 @@ replaying its queue) reports the procurement that exists instead of buying twice
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
@@ -21,7 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from domain.messages import PROCUREMENT_WORKFLOW, procurement_workflow_id
+from domain.messages import PROCUREMENT_WORKFLOW, procurement_task_timeout, procurement_workflow_id
 from domain.procurement import ProcurementInput
 from domain.progress import ProcurementState, Stage
 from domain.request import InvalidPurchaseRequest, PurchaseRequest, parse_purchase_request
@@ -33,19 +32,6 @@ from workflows import search_attributes as sa
 # Far above any real request (500 lines), yet small enough to read at once; a bigger file is a
 # mistake (a wrong path, a log file), and saying so beats a parser error deep inside it.
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
-
-# A worker that picks up a procurement it does not hold replays its whole history in one workflow
-# task. At 200 lines on a busy 2-core worker that took longer than the server's default 10 s, and
-# each retry of the timed-out task replayed again (bench.scale: 7 of 8 replays of the procurement).
-# A large request gets a minute; a small one keeps the default, so a worker that dies in the
-# middle of its task delays it by at most 10 s.
-LARGE_REQUEST_LINES = 20
-LARGE_REQUEST_TASK_TIMEOUT = timedelta(minutes=1)
-
-
-def task_timeout(request: PurchaseRequest) -> timedelta | None:
-    """The workflow task timeout to start `request`'s procurement with (None: the server's default)."""
-    return LARGE_REQUEST_TASK_TIMEOUT if len(request.lines) > LARGE_REQUEST_LINES else None
 _FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 
@@ -140,7 +126,7 @@ async def start_procurement(client: Client, request: PurchaseRequest, settings: 
             ProcurementInput(request=request, config=procurement_config(settings)),
             id=workflow_id,
             task_queue=settings.procurement_task_queue,
-            task_timeout=task_timeout(request),
+            task_timeout=procurement_task_timeout(len(request.lines)),  # a minute for a large request
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             static_summary=summary(request),

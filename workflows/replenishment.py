@@ -31,6 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import LEDGER_RETRY
 
 KEPT_BATCHES = 20
+# A batch of more than messages.LARGE_REQUEST_LINES SKUs starts its procurement with a minute per
+# workflow task, as `procure start` does (a cold worker replays a large procurement in one task).
+LARGE_BATCH_PATCH = "large-batch-task-1"
 
 
 @workflow.defn(name=REPLENISHMENT_WORKFLOW)
@@ -98,11 +101,15 @@ class StoreReplenishmentWorkflow:
         for low in skus:
             state.in_flight[low.sku] = request.request_id
         state.batches = [*state.batches, batch][-KEPT_BATCHES:]
+        task_timeout = messages.procurement_task_timeout(len(request.lines))
+        if task_timeout is not None and not workflow.patched(LARGE_BATCH_PATCH):
+            task_timeout = None  # a batch started before the patch: its child kept the server's default
         handle = await workflow.start_child_workflow(
             messages.PROCUREMENT_WORKFLOW,
             ProcurementInput(request=request, config=self._input.procurement),
             id=messages.procurement_workflow_id(request.request_id),
             task_queue=self._input.procurement_task_queue,
+            task_timeout=task_timeout,
             result_type=ProcurementState,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             static_summary=f"{store.store_id}: replenish {len(skus)} SKUs ({', '.join(s.sku for s in skus)[:120]})",

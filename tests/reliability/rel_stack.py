@@ -44,7 +44,7 @@ from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from domain.messages import QcInput, QcLineInput, QcResult
+from domain.messages import QcInput, QcLineInput, QcResult, procurement_task_timeout
 from domain.procurement import ProcurementConfig, ProcurementInput, Timing
 from domain.progress import OrderSnapshot, ProcurementState
 from domain.request import PurchaseRequest
@@ -52,7 +52,6 @@ from ledger.database import DATABASE_NAME, EmbeddedPostgres, create_pool, ensure
 from starter.connection import data_converter
 from starter.settings import Settings
 from starter.stack import temporal_cli_path
-from starter.start import task_timeout
 from workflows import search_attributes
 from ports import free_port
 
@@ -431,7 +430,7 @@ class Stack:
             ProcurementInput(request=request, config=self.config),
             id=f"pr-{request.request_id}",
             task_queue=self.task_queue,
-            task_timeout=task_timeout(request),  # as the product starts it
+            task_timeout=procurement_task_timeout(len(request.lines)),  # as the product starts it
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             result_type=ProcurementState,

@@ -87,7 +87,8 @@ class StoreStack:
 
 
 @asynccontextmanager
-async def store_stack(env: WorkflowEnvironment, pool: asyncpg.Pool, store_id: str) -> AsyncIterator[StoreStack]:
+async def store_stack(env: WorkflowEnvironment, pool: asyncpg.Pool, store_id: str,
+                      stores: str | None = None) -> AsyncIterator[StoreStack]:
     client = env.client
     clock = SimClock.frozen(datetime.now(UTC))
     sim = Simulator(parse_catalog(CATALOG), clock=clock)
@@ -106,7 +107,7 @@ async def store_stack(env: WorkflowEnvironment, pool: asyncpg.Pool, store_id: st
                                replenish.sweep_quiet_stores]), \
             Worker(client, task_queue=alibaba_queue, activities=alibaba_activities(gateway),
                    interceptors=[follow, *INTERCEPTORS]):
-        yield StoreStack(client, pool, parse_replenishment_config(store_file(store_id)), setup, env)
+        yield StoreStack(client, pool, parse_replenishment_config(stores or store_file(store_id)), setup, env)
 
 
 async def test_two_low_skus_make_one_procurement_and_a_sku_being_bought_is_not_asked_again(
@@ -154,6 +155,25 @@ async def test_two_low_skus_make_one_procurement_and_a_sku_being_bought_is_not_a
         assert first.paid == first.orders >= 1
         # Real seconds pass here while Temporal's clock skips; the seed's goal is 24 hours.
         assert 0 <= first.low_to_paid_hours < 24
+
+
+async def test_a_large_batch_starts_its_procurement_with_a_minute_per_workflow_task(
+    time_env: WorkflowEnvironment, db_pool: asyncpg.Pool,
+) -> None:
+    # 21 low SKUs make a 21-line procurement: like `procure start`, the store gives it a minute per
+    # workflow task (a cold worker replays a large procurement's history in one task).
+    skus = [f"SKU-{n:02d}" for n in range(21)]
+    stores = store_file("store-big").split("    skus:")[0] + "    skus:\n" + "".join(
+        f"      - {{sku: {sku}, reorder_point: 5, order_up_to: 30, keyword: 保温杯}}\n" for sku in skus)
+    async with store_stack(time_env, db_pool, "store-big", stores) as stack:
+        assert await stack.report("store-big", **{sku.replace("-", "_"): 0 for sku in skus}) == skus
+
+        async def one_batch() -> ReplenishmentState | None:
+            state = await stack.store_state("store-big")
+            return state if state.batches else None
+        [batch] = (await stack.until(one_batch, "batch")).batches
+        described = await stack.client.get_workflow_handle(f"pr-{batch.request_id}").describe()
+        assert described.raw_description.execution_config.default_workflow_task_timeout.ToSeconds() == 60
 
 
 async def test_the_daily_sweep_checks_stores_that_went_quiet(
