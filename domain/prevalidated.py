@@ -38,7 +38,7 @@ def prevalidated(cls: type[Model], **values: Any) -> Model:
 def prevalidated_values(cls: type[Model], values: dict[str, Any]) -> Model:
     """`prevalidated` for values already in a dict, which the instance takes as its own: the
     caller gives a dict it will not change again (ranking fills in a copy per candidate)."""
-    fields = _FIELDS.get(cls) or _fields_of(cls)
+    fields = _fields_of(cls)
     names = fields[0]
     if tuple(values) != names:  # given out of field order, or not every field: the slow path
         values = _in_field_order(cls, values, fields)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 from decimal import Decimal
 from typing import Annotated, NamedTuple
 
@@ -329,7 +330,7 @@ def rank_line(
             _note_verdict(suppliers, split, assessment.excluded.supplier_id, verdict)
         else:
             eligible.append(_Judged(assessment, verdict))
-    eligible.sort(key=_sort_key)
+    eligible.sort(key=attrgetter("key"))
 
     kept: list[_Judged] = []
     kept_by_product: dict[tuple[str, str], _Judged] = {}
@@ -363,7 +364,7 @@ def rank_line(
         _verdicts_on_entries(excluded, suppliers, split, best_by_offer)
     # One entry per offer (readings of the same offer were merged above), so the offer id orders
     # them; the verdicts in supplier order: the record depends on the offers, not their arrival.
-    excluded.sort(key=_by_offer_id)
+    excluded.sort(key=attrgetter("offer_id"))
     return prevalidated(LineSourcing, line_id=line.line_id, quantity=quantity, ranked=ranked, excluded=excluded,
                         suppliers=dict(sorted(suppliers.items())))
 
@@ -392,14 +393,6 @@ def _verdicts_on_entries(
                 **entry.__dict__, "score": verdict.score, "reasons": entry.reasons + verdict.reasons})
     for supplier_id in split:
         del suppliers[supplier_id]
-
-
-def _sort_key(judged: _Judged) -> tuple[bool, Decimal, Decimal, str]:
-    return judged.key
-
-
-def _by_offer_id(item: ExcludedCandidate) -> str:
-    return item.offer_id
 
 
 def _better_reading(new: _Judged, old: _Judged) -> bool:
